@@ -1,0 +1,125 @@
+"""The post's numerical validation as a tool: central differences beside the analytic gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backward import backward
+from .errors import EngineError
+from .ops import OPS
+from .tensor import Tensor
+from .trace import edge_ids, encode, node_ids
+
+
+def compare(analytic, numeric, rtol: float, atol: float) -> dict:
+    """Max absolute and relative error; ok when every element is within atol + rtol*|numeric|."""
+    a = np.asarray(analytic, dtype=np.float64)
+    n = np.asarray(numeric, dtype=np.float64)
+    err = np.abs(a - n)
+    scale = np.maximum(np.abs(a), np.abs(n))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(scale > 0, err / np.where(scale > 0, scale, 1.0), 0.0)
+    return {
+        "analytic": encode(a),
+        "numeric": encode(n),
+        "max_abs_error": encode(err.max()) if err.size else 0.0,
+        "max_rel_error": encode(rel.max()) if rel.size else 0.0,
+        "ok": bool(np.all(err <= atol + rtol * np.abs(n))),
+    }
+
+
+def central_difference(f, x: np.ndarray, g, eps: float) -> np.ndarray:
+    """d/dx of sum(g * f(x)), one element of x at a time: (f(x+eps) - f(x-eps)) / 2 eps."""
+    x = np.array(x, dtype=np.float64)
+    out = np.zeros_like(x)
+    for j in range(x.size):
+        old = x.flat[j]
+        x.flat[j] = old + eps
+        hi = np.sum(g * f(x))
+        x.flat[j] = old - eps
+        lo = np.sum(g * f(x))
+        x.flat[j] = old
+        out.flat[j] = (hi - lo) / (2 * eps)
+    return out
+
+
+def gradcheck(out: Tensor, eps: float = 1e-6, rtol: float = 1e-4, atol: float = 1e-6,
+              max_evaluations: int | None = None) -> dict:
+    """Check every leaf's gradient and every edge's downstream against central differences.
+
+    Runs `out.backward()` first when it has not been run. Each leaf is checked by perturbing it
+    and re-running the whole forward pass; each edge by perturbing that input of that op alone.
+    Kinks (relu, abs, max, ties) within the step of a perturbation are flagged: there the
+    numerical estimate is not a derivative and a mismatch is expected.
+    """
+    record = out._record or backward(out)
+    order, seed = record.order, record.seed
+    nid, eid = node_ids(order), edge_ids(order)
+
+    leaves = [n for n in order if not n.inputs and n.requires_grad]
+    checked_edges = [(node, k, inp) for node in order for k, inp in enumerate(node.inputs)
+                     if inp.requires_grad and OPS[node.op].rules()[k] is not None]
+    cost = 2 * sum(np.size(n.value) for n in leaves) * len(order)
+    cost += 2 * sum(np.size(inp.value) for _, _, inp in checked_edges)
+    if max_evaluations is not None and cost > max_evaluations:
+        raise EngineError(
+            f"the numerical check would take {cost} op evaluations, over the limit of "
+            f"{max_evaluations}: use smaller tensors or fewer inputs"
+        )
+
+    kinks = []
+    for node in order:
+        op = OPS.get(node.op)
+        if op is not None and op.kink is not None:
+            if op.kink(eps, *[i.value for i in node.inputs], **node.attrs):
+                kinks.append({
+                    "node": nid[id(node)], "op": node.op,
+                    "message": f"{op.title} is evaluated within {eps:g} of a kink "
+                               f"({op.convention}); the central difference straddles it",
+                })
+    kinked = {k["node"] for k in kinks}
+
+    def forward_with(leaf: Tensor):
+        def f(x):
+            values = {}
+            for node in order:
+                if node is leaf:
+                    values[id(node)] = x
+                elif not node.inputs:
+                    values[id(node)] = node.value
+                else:
+                    args = [values[id(i)] for i in node.inputs]
+                    values[id(node)] = OPS[node.op].forward(*args, **node.attrs)
+            return values[id(out)]
+
+        return f
+
+    downstreams = {(id(node), k): rec[1]
+                   for node, _, recs in record.steps for k, rec in enumerate(recs)}
+    inputs = []
+    with np.errstate(all="ignore"):
+        for leaf in leaves:
+            numeric = central_difference(forward_with(leaf), leaf.value, seed, eps)
+            row = {"node": nid[id(leaf)], "name": leaf.name}
+            row.update(compare(leaf._grad, numeric, rtol, atol))
+            row["kink"] = bool(kinks)
+            inputs.append(row)
+
+        edges = []
+        for node, k, inp in checked_edges:
+            op = OPS[node.op]
+            args = [i.value for i in node.inputs]
+
+            def f(x, args=args, k=k, op=op, attrs=node.attrs):
+                return op.forward(*args[:k], x, *args[k + 1:], **attrs)
+
+            numeric = central_difference(f, inp.value, node._grad, eps)
+            downstream = downstreams[(id(node), k)]
+            row = {"edge": eid[(id(node), k)], "source": nid[id(inp)], "target": nid[id(node)]}
+            row.update(compare(downstream, numeric, rtol, atol))
+            row["kink"] = nid[id(node)] in kinked
+            edges.append(row)
+
+    ok = all(r["ok"] or r["kink"] for r in inputs + edges)
+    return {"eps": eps, "rtol": rtol, "atol": atol, "ok": ok, "inputs": inputs, "edges": edges,
+            "kinks": kinks}

@@ -1,0 +1,274 @@
+"""Tensor: a numpy value in a graph of ops, and `apply`, the one way an op node is made."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import ArgumentError, ShapeError
+from .ops import OPS, Op
+
+
+class Tensor:
+    """A node of the computational graph: a float64 numpy value, the op that made it, its inputs.
+
+    >>> z = Tensor(0.0, name="z")
+    >>> y = 1 / (1 + exp(-z))
+    >>> y.backward()
+    >>> float(z.grad)
+    0.25
+    """
+
+    __slots__ = ("value", "_grad", "op", "inputs", "attrs", "name", "span", "requires_grad",
+                 "_record")
+    __array_priority__ = 1000  # ndarray + Tensor defers to Tensor.__radd__
+
+    def __init__(self, value: Any, name: str | None = None, requires_grad: bool = True):
+        self.value = as_array(value)
+        self._grad = None
+        self.op = "input" if requires_grad else "const"
+        self.inputs: tuple[Tensor, ...] = ()
+        self.attrs: dict = {}
+        self.name = name
+        self.span = None  # (line, col, end_line, end_col) in the source text; set by the service
+        self.requires_grad = bool(requires_grad)
+        self._record = None
+
+    # -- values -----------------------------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The forward value, a numpy array of this tensor's shape."""
+        return np.asarray(self.value)
+
+    @property
+    def grad(self) -> np.ndarray | None:
+        """dL/d(this tensor) after `backward()`; None before, and for constants."""
+        return None if self._grad is None else np.asarray(self._grad)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return np.shape(self.value)
+
+    @property
+    def ndim(self) -> int:
+        return np.ndim(self.value)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.inputs
+
+    def item(self) -> float:
+        return float(self.value)
+
+    def __repr__(self) -> str:
+        tag = f", name={self.name!r}" if self.name else ""
+        return f"Tensor({np.asarray(self.value)!r}, op={self.op!r}{tag})"
+
+    # -- backprop ---------------------------------------------------------------------------
+    def backward(self, seed: Any = None) -> None:
+        """Backprop from this tensor; afterwards every node's `.grad` holds dL/d(node).
+
+        The upstream of the output is `seed`, by default ones of the output's shape (L is then
+        the sum of the output). Each call recomputes every gradient in the graph from scratch,
+        so calling it twice gives the same gradients, never doubled ones.
+        """
+        from .backward import backward
+
+        backward(self, seed)
+
+    # -- operators --------------------------------------------------------------------------
+    def __add__(self, other):
+        return _binary("add", self, other)
+
+    def __radd__(self, other):
+        return _binary("add", other, self)
+
+    def __sub__(self, other):
+        return _binary("sub", self, other)
+
+    def __rsub__(self, other):
+        return _binary("sub", other, self)
+
+    def __mul__(self, other):
+        return _binary("mul", self, other)
+
+    def __rmul__(self, other):
+        return _binary("mul", other, self)
+
+    def __truediv__(self, other):
+        return _binary("div", self, other)
+
+    def __rtruediv__(self, other):
+        # 1/x is recorded as reciprocal(x), the post's first backward step.
+        if not isinstance(other, Tensor) and np.ndim(other) == 0 and other == 1:
+            return apply("reciprocal", self)
+        return _binary("div", other, self)
+
+    def __pow__(self, other):
+        return _binary("pow", self, other)
+
+    def __rpow__(self, other):
+        return _binary("pow", other, self)
+
+    def __matmul__(self, other):
+        return _binary("matmul", self, other)
+
+    def __rmatmul__(self, other):
+        return _binary("matmul", other, self)
+
+    def __neg__(self):
+        return apply("neg", self)
+
+    def __pos__(self):
+        return self
+
+    # -- methods in the style of numpy and PyTorch --------------------------------------------
+    def sum(self, axis=None, keepdims=False):
+        return apply("sum", self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return apply("mean", self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return apply("max", self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape):
+        return apply("reshape", self, shape=shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, axes=None):
+        return apply("transpose", self, axes=axes)
+
+    @property
+    def T(self):
+        return apply("transpose", self)
+
+    def exp(self):
+        return apply("exp", self)
+
+    def log(self):
+        return apply("log", self)
+
+    def tanh(self):
+        return apply("tanh", self)
+
+    def relu(self):
+        return apply("relu", self)
+
+    def sigmoid(self):
+        return apply("sigmoid", self)
+
+
+def as_array(value: Any) -> np.ndarray:
+    """A float64 numpy array of `value` (a number, nested list or array), copied."""
+    if isinstance(value, Tensor):
+        return np.array(value.value, dtype=np.float64)
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (ValueError, TypeError) as exc:
+        raise ArgumentError(
+            f"not a number or a rectangular nested list of numbers: {exc}"
+        ) from None
+    return arr
+
+
+def constant(value: Any, name: str | None = None) -> Tensor:
+    """A leaf that needs no gradient (a literal in an expression, a target, data)."""
+    return Tensor(value, name=name, requires_grad=False)
+
+
+def _binary(name: str, x, y) -> Tensor:
+    return _make(OPS[name], (_wrap(x), _wrap(y)), {})
+
+
+def _wrap(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x, requires_grad=False)
+
+
+def _make(op: Op, inputs: tuple[Tensor, ...], attrs: dict) -> Tensor:
+    """Run the op's forward pass and record the result as a node (the hot path: keep it lean)."""
+    try:
+        value = op.forward(*[t.value for t in inputs], **attrs)
+    except ValueError as exc:
+        op.shape(*[np.shape(t.value) for t in inputs], **attrs)  # raises the clear ShapeError
+        raise ShapeError(op.name, [np.shape(t.value) for t in inputs], str(exc)) from None
+    out = Tensor.__new__(Tensor)
+    out.value = value
+    out._grad = None
+    out.op = op.name
+    out.inputs = inputs
+    out.attrs = attrs
+    out.name = None
+    out.span = None
+    out.requires_grad = any(t.requires_grad for t in inputs)
+    out._record = None
+    return out
+
+
+# -- attrs -----------------------------------------------------------------------------------
+def _int_tuple(op: str, key: str, v, allow_none: bool):
+    if v is None and allow_none:
+        return None
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return int(v) if key == "axis" else (int(v),)
+    if isinstance(v, (tuple, list)) and all(
+        isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in v
+    ):
+        return tuple(int(a) for a in v)
+    what = "an integer or a tuple of integers" + (" or None" if allow_none else "")
+    raise ArgumentError(f"{op}: {key} must be {what}, not {v!r}")
+
+
+def _check_bool(op: str, key: str, v):
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    raise ArgumentError(f"{op}: {key} must be True or False, not {v!r}")
+
+
+_ATTR_CHECKS = {
+    "axis": lambda op, v: _int_tuple(op, "axis", v, True),
+    "axes": lambda op, v: _int_tuple(op, "axes", v, True),
+    "shape": lambda op, v: _int_tuple(op, "shape", v, False),
+    "keepdims": lambda op, v: _check_bool(op, "keepdims", v),
+}
+
+
+def bind(name: str, args: tuple, kwargs: dict) -> tuple[Op, tuple, dict]:
+    """Split a call's arguments into operands and checked attrs: `sum(x, 1)` -> (x,), {axis: 1}."""
+    op = OPS.get(name)
+    if op is None:
+        raise ArgumentError(f"unknown op {name!r}")
+    if len(args) < op.arity:
+        raise ArgumentError(f"{name} takes {op.arity} operand(s), got {len(args)}")
+    operands, extra = args[: op.arity], args[op.arity :]
+    if len(extra) > len(op.params):
+        raise ArgumentError(
+            f"{name} takes {op.arity} operand(s)"
+            + (f" then {', '.join(op.params)}" if op.params else "")
+            + f", got {len(args)} arguments"
+        )
+    attrs = dict(op.params)
+    given = dict(zip(op.params, extra))
+    for key, v in kwargs.items():
+        if key not in op.params:
+            known = ", ".join(op.params) or "none"
+            raise ArgumentError(f"{name} has no keyword {key!r} (its keywords: {known})")
+        if key in given:
+            raise ArgumentError(f"{name} got {key!r} twice")
+        given[key] = v
+    for key, v in given.items():
+        attrs[key] = _ATTR_CHECKS[key](name, v)
+    if "shape" in op.params and "shape" not in given:
+        raise ArgumentError(f"{name} needs a shape, e.g. {name}(x, (2, 3))")
+    return op, tuple(_wrap(x) for x in operands), attrs
+
+
+def apply(name: str, *args, **kwargs) -> Tensor:
+    """Apply the registry's op `name`: `apply("sum", x, axis=0)`; numbers become constants."""
+    op, operands, attrs = bind(name, args, kwargs)
+    return _make(op, operands, attrs)
+
+
+def infer_shape(name: str, *shapes_: tuple, **attrs) -> tuple[int, ...]:
+    """The output shape `name` would produce for operands of these shapes, without computing it."""
+    return tuple(OPS[name].shape(*[tuple(s) for s in shapes_], **attrs))
