@@ -10,6 +10,7 @@ from .broadcast import unbroadcast
 from .errors import ArgumentError
 from .ops import OPS
 from .tensor import Tensor, as_array
+from .trace import paused_gc
 
 
 @dataclass
@@ -51,7 +52,7 @@ def topological_order(root: Tensor) -> tuple[list[Tensor], dict[int, int]]:
 def backward(root: Tensor, seed=None) -> Record:
     """Fill `.grad` of every node that needs one; record each step on `root`."""
     if seed is None:
-        seed = np.ones_like(root.value, dtype=np.float64)
+        seed = np.ones_like(root.value, dtype=np.float64)[()]
     else:
         seed = as_array(seed)
         if seed.shape != root.shape:
@@ -59,6 +60,11 @@ def backward(root: Tensor, seed=None) -> Record:
                 f"the seed (upstream of the output) has shape {list(seed.shape)}, "
                 f"but the output has shape {list(root.shape)}"
             )
+    with paused_gc():
+        return _backward(root, seed)
+
+
+def _backward(root: Tensor, seed) -> Record:
     order, consumers = topological_order(root)
     for node in order:  # a second backward starts afresh: gradients are never doubled
         node._grad = None
@@ -90,7 +96,7 @@ def backward(root: Tensor, seed=None) -> Record:
             else:
                 local = None
                 full = rule(g, node.value, *values, **node.attrs)
-            downstream, reduction = unbroadcast(full, np.shape(inp.value))
+            downstream, reduction = unbroadcast(full, inp.value.shape)
             edges.append((local, downstream, reduction))
             # fan-out: contributions to one node add up (the multivariate chain rule)
             key = id(inp)

@@ -26,6 +26,7 @@ have both a rule and a formula (tests/engine/test_registry.py fails otherwise).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -105,13 +106,13 @@ def _near(a, b, eps) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Arithmetic
 # ---------------------------------------------------------------------------------------------
-binary("add", np.add, (lambda ans, x, y: 1.0, lambda ans, x, y: 1.0), ("1", "1"),
+binary("add", operator.add, (lambda ans, x, y: 1.0, lambda ans, x, y: 1.0), ("1", "1"),
        "x + y, elementwise with broadcasting")
-binary("sub", np.subtract, (lambda ans, x, y: 1.0, lambda ans, x, y: -1.0), ("1", "-1"),
+binary("sub", operator.sub, (lambda ans, x, y: 1.0, lambda ans, x, y: -1.0), ("1", "-1"),
        "x - y, elementwise with broadcasting", title="subtract")
-binary("mul", np.multiply, (lambda ans, x, y: y, lambda ans, x, y: x), ("y", "x"),
+binary("mul", operator.mul, (lambda ans, x, y: y, lambda ans, x, y: x), ("y", "x"),
        "x * y, elementwise with broadcasting", title="multiply")
-binary("div", np.divide, (lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y),
+binary("div", operator.truediv, (lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y),
        (r"\frac{1}{y}", r"-\frac{x}{y^{2}}"), "x / y, elementwise with broadcasting",
        title="divide", domain=("real", "nonzero"))
 binary("pow", np.power,
@@ -119,7 +120,7 @@ binary("pow", np.power,
        (r"y\,x^{y-1}", r"x^{y}\ln x"),
        "x ** y; with a constant exponent only the base gets a gradient", title="power",
        domain=("positive", "real"))
-unary("neg", np.negative, lambda ans, x: -1.0, "-1", "-x", title="negate")
+unary("neg", operator.neg, lambda ans, x: -1.0, "-1", "-x", title="negate")
 unary("reciprocal", np.reciprocal, lambda ans, x: -ans * ans, r"-\frac{1}{x^{2}}",
       "1 / x; the expression 1/x is recorded as this op", domain="nonzero")
 

@@ -162,14 +162,16 @@ class Tensor:
 def as_array(value: Any) -> np.ndarray:
     """A float64 numpy array of `value` (a number, nested list or array), copied."""
     if isinstance(value, Tensor):
-        return np.array(value.value, dtype=np.float64)
+        value = value.value
     try:
         arr = np.array(value, dtype=np.float64)
     except (ValueError, TypeError) as exc:
         raise ArgumentError(
             f"not a number or a rectangular nested list of numbers: {exc}"
         ) from None
-    return arr
+    # A scalar is kept as np.float64, numpy's 0-d scalar: same shape and dtype as a 0-d array,
+    # but arithmetic on it is several times cheaper, which is most of a scalar graph's cost.
+    return arr[()] if arr.ndim == 0 else arr
 
 
 def constant(value: Any, name: str | None = None) -> Tensor:
