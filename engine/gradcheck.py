@@ -118,6 +118,15 @@ def gradcheck(out: Tensor, eps: float = 1e-6, rtol: float = 1e-4, atol: float = 
             row = {"edge": eid[(id(node), k)], "source": nid[id(inp)], "target": nid[id(node)]}
             row.update(compare(downstream, numeric, rtol, atol))
             row["kink"] = nid[id(node)] in kinked
+            if op.local is not None:
+                # Elementwise: each output element depends on one element of this input, so
+                # nudging all of them at once gives every local gradient in one difference.
+                x = np.asarray(inp.value)
+                local_numeric = (f(x + eps) - f(x - eps)) / (2 * eps)
+                local = np.broadcast_to(op.local[k](node.value, *args), np.shape(node.value))
+                check = compare(local, local_numeric, rtol, atol)
+                row["local"] = {key: check[key] for key in
+                                ("analytic", "numeric", "max_abs_error", "max_rel_error", "ok")}
             edges.append(row)
 
     ok = all(r["ok"] or r["kink"] for r in inputs + edges)
