@@ -1,0 +1,89 @@
+"""The ASGI app: `server.app:app`, made by `create_app()` (FastAPI's "Bigger Applications").
+
+Routers carry the routes; errors become JSON in one place (`install_error_handlers`); the body
+middleware enforces the body size and read timeout; the page (static/) is mounted last at `/`
+so the /api routes win, and the npm packages (node_modules/) at /vendor/.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from .body import BodyLimitMiddleware
+from .config import Limits
+from .errors import APIError, BadRequest, InternalError, MethodNotAllowed, NotFound
+from .responses import JSONResponse
+from .routers import docs, expressions, meta
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = ROOT / "static"
+NODE_MODULES = ROOT / "node_modules"
+log = logging.getLogger("server")
+
+# Python 3.11's mimetypes does not know these; browsers refuse ES modules served as text/plain.
+for _type, _ext in (("text/javascript", ".mjs"), ("font/woff2", ".woff2"),
+                    ("font/woff", ".woff"), ("font/ttf", ".ttf")):
+    mimetypes.add_type(_type, _ext)
+
+
+def create_app(limits: Limits | None = None, static_dir: Path = STATIC,
+               vendor_dir: Path = NODE_MODULES) -> FastAPI:
+    """The app with these limits (default: the environment's, see server.config)."""
+    limits = limits or Limits.from_env()
+    app = FastAPI(title="Backprop Explorer", version="0.1.0",
+                  description="Type an expression, get its graph and every step of backprop.",
+                  docs_url=None, redoc_url=None, default_response_class=JSONResponse)
+    app.state.limits = limits
+    app.state.swagger_ui = (vendor_dir / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file()
+    install_error_handlers(app)
+    app.include_router(expressions.router)
+    app.include_router(meta.router)
+    app.include_router(docs.router)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=limits.max_body_bytes,
+                       body_timeout=limits.body_timeout)
+    if vendor_dir.is_dir():
+        app.mount("/vendor", StaticFiles(directory=vendor_dir), name="vendor")
+    app.mount("/", StaticFiles(directory=static_dir, html=True, check_dir=False), name="static")
+    return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error becomes `{"error": {...}}` JSON (docs/api.md); never FastAPI's defaults,
+    which can themselves fail on odd input."""
+
+    @app.exception_handler(APIError)
+    async def api_error(request: Request, exc: APIError) -> JSONResponse:
+        return JSONResponse(exc.payload(), status_code=exc.status)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            err = NotFound(f"nothing at {request.url.path[:200]}")
+        elif exc.status_code == 405:
+            err = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path[:200]}")
+        else:
+            err = APIError(str(exc.detail)[:500])
+            err.status, err.code = exc.status_code, "http_error"
+        return JSONResponse(err.payload(), status_code=err.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        err = BadRequest("the request does not match the API: see /docs")
+        return JSONResponse(err.payload(), status_code=err.status)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error on %s", request.url.path)
+        err = InternalError(f"internal error ({type(exc).__name__}); this is a bug, please "
+                            "report it with the request")
+        return JSONResponse(err.payload(), status_code=err.status)
+
+
+app = create_app()

@@ -1,0 +1,104 @@
+"""What the routes do, without HTTP: compile, check the inputs, build, backprop, trace, check."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import engine
+
+from .build import MAX_WARNINGS, Budget, build, read_inputs, to_array
+from .config import Limits
+from .errors import BadInput, LimitExceeded
+from .language import Program, compile_program
+
+
+def describe(program: Program) -> dict:
+    """What /api/parse returns: the inputs with the span of their first use, and so on."""
+    return {
+        "inputs": [{"name": name, "span": list(span)} for name, span in program.inputs],
+        "assigned": list(program.assigned),
+        "functions": list(program.functions),
+        "constants": list(program.constants),
+        "nodes": program.nodes,
+        "warnings": list(program.warnings),
+    }
+
+
+def parse(expression: str, limits: Limits, sigmoid: str = "node") -> dict:
+    """Check an expression without evaluating anything."""
+    return describe(compile_program(expression, limits, sigmoid))
+
+
+def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: str = "node",
+        check: bool = False, only_check: bool = False) -> dict:
+    """The trace of the expression (plus "check" when asked), or the check report alone."""
+    deadline = time.monotonic() + limits.time_budget
+    program = compile_program(expression, limits, sigmoid)
+    warnings = list(program.warnings)
+    values = read_inputs(inputs, program, limits, warnings)
+    budget = Budget(limits, deadline)
+    with np.errstate(all="ignore"):
+        out = build(program, values, budget, sigmoid, warnings)
+        if seed is not None:
+            seed = to_array(seed, "the seed (upstream of the output)", limits)
+            if seed.shape != out.shape:
+                raise BadInput(f"the seed (upstream of the output) has shape {list(seed.shape)}, "
+                               f"but the output has shape {list(out.shape)}")
+        budget.clock()
+        out.backward(seed)
+        budget.clock()
+        names = [name for name, _ in program.inputs]
+        if not out.requires_grad:
+            warnings.append("the output does not depend on any input: there is nothing to "
+                            "backpropagate")
+        bad = [n for n, t in _leaves(out) if t._grad is not None
+               and not np.isfinite(t.grad).all()]
+        for name in bad[:MAX_WARNINGS]:
+            warnings.append(f"the gradient of '{name}' is not finite")
+        report = None
+        if check or only_check:
+            report = gradcheck(out, limits)
+            budget.clock()
+        if only_check:
+            result = report
+        else:
+            result = engine.trace(out)
+            if report is not None:
+                result["check"] = report
+    result["expression"] = expression
+    result["inputs"] = names
+    if warnings:
+        result["warnings"] = warnings
+    return result
+
+
+def _leaves(out: engine.Tensor):
+    order, _ = engine.topological_order(out)
+    return [(t.name, t) for t in order if not t.inputs and t.requires_grad and t.name]
+
+
+def gradcheck(out: engine.Tensor, limits: Limits) -> dict:
+    """engine.gradcheck, after refusing a check that would cost more than the limits allow."""
+    order, _ = engine.topological_order(out)
+    leaf_elements = sum(t.value.size for t in order if not t.inputs and t.requires_grad)
+    graph_elements = sum(t.value.size for t in order)
+    edges = [(node, inp) for node in order for k, inp in enumerate(node.inputs)
+             if inp.requires_grad and engine.OPS[node.op].rules()[k] is not None]
+    evaluations = 2 * leaf_elements * len(order) + 2 * sum(inp.value.size for _, inp in edges)
+    work = 2 * leaf_elements * graph_elements + 2 * sum(
+        inp.value.size * node.value.size for node, inp in edges)
+    if evaluations > limits.max_check_evaluations:
+        raise LimitExceeded("max_check_evaluations", evaluations, limits.max_check_evaluations,
+                            f"the numerical check would take {evaluations:,} op evaluations, "
+                            f"over the limit of {limits.max_check_evaluations:,}: use smaller "
+                            "tensors or fewer inputs")
+    if work > limits.max_check_work:
+        raise LimitExceeded("max_check_work", work, limits.max_check_work,
+                            f"the numerical check would take {work:,} element operations, over "
+                            f"the limit of {limits.max_check_work:,}: use smaller tensors")
+    return engine.gradcheck(out, max_evaluations=max(evaluations, 1))
+
+
+
