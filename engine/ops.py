@@ -231,7 +231,9 @@ structural("sum", 1, lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, k
            examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": 1, "keepdims": True}),
                      ((2, 3, 4), {"axis": (0, 2)})))
 structural("mean", 1,
-           lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+           # np.mean refuses axis=0 on a scalar where np.sum and np.max take it: do as they do
+           lambda x, axis=None, keepdims=False: np.mean(
+               x, axis=None if x.ndim == 0 and axis in (0, -1) else axis, keepdims=keepdims),
            (_mean_vjp,), (r"\frac{1}{n}",), "mean over all axes or the given axis",
            shapes.reduce, params=_REDUCE,
            examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": -1, "keepdims": True})))
@@ -247,7 +249,8 @@ structural("max", 1, lambda x, axis=None, keepdims=False: np.max(x, axis=axis, k
 # Shape changes
 # ---------------------------------------------------------------------------------------------
 def _transpose_vjp(g, ans, x, axes=None):
-    return np.transpose(g, None if axes is None else np.argsort(axes))
+    # the inverse permutation; axes may be negative, as numpy allows: normalise before argsort
+    return np.transpose(g, None if axes is None else np.argsort([a % x.ndim for a in axes]))
 
 
 structural("transpose", 1, lambda x, axes=None: np.transpose(x, axes), (_transpose_vjp,),
@@ -321,6 +324,8 @@ def _class_indices(logits, targets):
 
 
 def _cross_entropy(logits, targets):
+    # numpy's fancy indexing would raise IndexError (or broadcast) on mismatched N: say it clearly
+    shapes.cross_entropy(np.shape(logits), np.shape(targets))
     idx = _class_indices(logits, targets)
     return -np.mean(_log_softmax(logits, axis=1)[np.arange(len(idx)), idx])
 

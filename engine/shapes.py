@@ -36,33 +36,49 @@ def broadcast(x: Shape, y: Shape, *, op: str = "broadcast") -> Shape:
 
 
 def normalize_axes(op: str, ndim: int, axis) -> tuple[int, ...]:
-    """The axes an `axis=` argument names, as sorted non-negative ints; None means all axes."""
+    """The axes an `axis=` argument names, as sorted non-negative ints; None means all axes.
+
+    As numpy's reductions: a scalar (ndim 0) takes the single integer axis 0 or -1 (and PyTorch's
+    dim=0 / dim=-1), but no tuple of axes other than ().
+    """
     if axis is None:
         return tuple(range(ndim))
+    if ndim == 0 and isinstance(axis, int):
+        if axis not in (0, -1):
+            raise ArgumentError(f"{op}: axis {axis} is out of range for a scalar (0 or -1)")
+        return ()
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+        if not -ndim <= a < ndim:
             raise ArgumentError(f"{op}: axis {a} is out of range for an array of {ndim} dimensions")
-        out.append(a % ndim if ndim else 0)
+        out.append(a % ndim)
     if len(set(out)) != len(out):
         raise ArgumentError(f"{op}: axis {axis} repeats an axis")
-    return tuple(sorted(out)) if ndim else ()
+    return tuple(sorted(out))
+
+
+# Reductions with no identity element: numpy refuses them over an empty axis.
+NO_IDENTITY = {"max", "logsumexp", "softmax", "log_softmax"}
+
+
+def _refuse_empty(op: str, x: Shape, axes: tuple[int, ...]) -> None:
+    if op in NO_IDENTITY and any(x[a] == 0 for a in axes):
+        raise ShapeError(op, (x,), "reduces over an empty axis (it has no value there)")
 
 
 def reduce(x: Shape, *, axis=None, keepdims=False, op: str = "reduce") -> Shape:
     axes = normalize_axes(op, len(x), axis)
+    _refuse_empty(op, x, axes)
     if keepdims:
         return tuple(1 if i in axes else n for i, n in enumerate(x))
     return tuple(n for i, n in enumerate(x) if i not in axes)
 
 
 def along_axis(x: Shape, *, axis=-1, op: str = "softmax") -> Shape:
-    if not isinstance(axis, int):
-        raise ArgumentError(f"{op}: axis must be one integer, not {axis!r}")
-    if len(x) == 0:
-        raise ShapeError(op, (x,), "needs at least one dimension")
-    normalize_axes(op, len(x), axis)
+    """Softmax-like ops keep the shape. Axes as numpy's reductions take them (the forward and the
+    rule both do): a scalar takes axis 0 or -1; a tuple, or None for all, normalises jointly."""
+    _refuse_empty(op, x, normalize_axes(op, len(x), axis))
     return x
 
 
@@ -88,12 +104,16 @@ def transpose(x: Shape, *, axes=None, op: str = "transpose") -> Shape:
     if axes is None:
         return tuple(reversed(x))
     perm = tuple(axes)
+    if any(not -len(x) <= a < len(x) for a in perm):
+        raise ArgumentError(f"{op}: axes {list(perm)} out of range for {len(x)} dimensions")
     if sorted(a % len(x) if len(x) else a for a in perm) != list(range(len(x))):
         raise ArgumentError(f"{op}: axes {list(perm)} is not a permutation of {len(x)} axes")
     return tuple(x[a] for a in perm)
 
 
-def reshape(x: Shape, *, shape, op: str = "reshape") -> Shape:
+def reshape(x: Shape, *, shape=None, op: str = "reshape") -> Shape:
+    if shape is None:
+        raise ArgumentError(f"{op} needs a shape, e.g. {op}(x, (2, 3))")
     target = tuple(shape)
     if target.count(-1) > 1 or any(n < -1 for n in target):
         raise ArgumentError(
@@ -114,6 +134,8 @@ def cross_entropy(logits: Shape, targets: Shape, *, op: str = "cross_entropy") -
         raise ShapeError(
             op, (logits, targets), "expects logits of shape [N, C] and integer targets of shape [N]"
         )
+    if logits[1] == 0:
+        raise ShapeError(op, (logits, targets), "needs at least one class (C > 0)")
     return ()
 
 
