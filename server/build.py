@@ -189,10 +189,14 @@ def _shape2(name: str, sx: tuple, sy: tuple) -> tuple:
 
 
 def build(program: Program, values: dict, budget: Budget, sigmoid: str = "node",
-          warnings: list[str] | None = None) -> engine.Tensor:
-    """The output tensor of the program, every node carrying its source span."""
+          warnings: list[str] | None = None, leaves: dict | None = None) -> engine.Tensor:
+    """The output tensor of the program, every node carrying its source span.
+
+    `leaves` receives the named leaves (inputs and constants) by name; `warnings` the ops that
+    turn finite inputs into NaN or infinity.
+    """
     warnings = [] if warnings is None else warnings
-    leaves: dict[str, engine.Tensor] = {}
+    leaves = {} if leaves is None else leaves
     env: dict[str, engine.Tensor] = {}
     stack: list[engine.Tensor] = []
     nonfinite = 0

@@ -46,26 +46,26 @@ OPERATOR_TEXT = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift:
                  ast.Invert: "~"}
 #: Python the language refuses, with the words the error message uses.
 REFUSED = {
-    ast.Attribute: "attribute access (a.b)",
-    ast.Subscript: "subscripts and indexing (a[i])",
-    ast.Slice: "slices",
-    ast.Lambda: "lambda functions",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "generator expressions",
-    ast.JoinedStr: "f-strings",
-    ast.FormattedValue: "f-strings",
-    ast.NamedExpr: "the walrus operator :=",
-    ast.Compare: "comparisons",
-    ast.BoolOp: "and / or",
-    ast.IfExp: "conditional expressions (a if c else b)",
-    ast.Dict: "dictionaries",
-    ast.Set: "sets",
-    ast.Starred: "starred arguments (*a)",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield",
+    ast.Attribute: "attribute access (a.b) is",
+    ast.Subscript: "subscripts and indexing (a[i]) are",
+    ast.Slice: "slices are",
+    ast.Lambda: "lambda functions are",
+    ast.ListComp: "comprehensions are",
+    ast.SetComp: "comprehensions are",
+    ast.DictComp: "comprehensions are",
+    ast.GeneratorExp: "generator expressions are",
+    ast.JoinedStr: "f-strings are",
+    ast.FormattedValue: "f-strings are",
+    ast.NamedExpr: "the walrus operator := is",
+    ast.Compare: "comparisons are",
+    ast.BoolOp: "and / or are",
+    ast.IfExp: "conditional expressions (a if c else b) are",
+    ast.Dict: "dictionaries are",
+    ast.Set: "sets are",
+    ast.Starred: "starred arguments (*a) are",
+    ast.Await: "await is",
+    ast.Yield: "yield is",
+    ast.YieldFrom: "yield is",
 }
 #: Nesting of list literals and of input lists (numpy allows 64 dimensions; nobody needs 32).
 MAX_LIST_DIMS = 32
@@ -150,7 +150,8 @@ def _syntax_error(source: str, exc: SyntaxError) -> SyntaxErr | LimitExceeded:
         if end_line < line or (end_line == line and end_col <= col):
             end_line, end_col = line, col + 1
         span = (line, col, end_line, end_col)  # SyntaxError offsets count characters already
-    return SyntaxErr(f"syntax error at {where(span)}: {msg}", span)
+    return SyntaxErr(f"syntax error at {where(span)}: {msg}" if span else f"syntax error: {msg}",
+                     span)
 
 
 class _Columns:
@@ -271,8 +272,7 @@ class Compiler:
 
     def target(self, node) -> str:
         if not isinstance(node, ast.Name):
-            what = REFUSED.get(type(node), "tuples" if isinstance(node, ast.Tuple) else "that")
-            raise NotAllowed(f"cannot assign to {what}: the left side of = must be one name",
+            raise NotAllowed("the left side of = must be one name, as in h = w1*x",
                              self.span(node))
         name = _normal(node.id)
         self.check_identifier(name, node)
@@ -307,9 +307,12 @@ class Compiler:
                     self.code.append(node)
                 continue
             if depth > max_depth:
-                raise LimitExceeded("max_depth", depth, max_depth,
-                                    f"the expression nests deeper than {max_depth:,} levels at "
-                                    f"{where(self.span(node))}", self.span(node))
+                span = self.span(node)
+                raise LimitExceeded(
+                    "max_depth", depth, max_depth,
+                    f"the expression nests deeper than {max_depth:,} levels at {where(span)} (a "
+                    "chain a + b + c counts one level per operator: split long chains into "
+                    "statements)", span)
             handler = EXPRESSIONS.get(type(node))
             if handler is None:
                 raise self.refuse(node)
@@ -319,11 +322,9 @@ class Compiler:
                 stack.append((child, depth + 1))
 
     def refuse(self, node) -> NotAllowed:
-        what = REFUSED.get(type(node))
-        if what is None:
-            what = f"'{type(node).__name__}'"
-        return NotAllowed(f"{what} {'are' if what.endswith('s') else 'is'} not part of the "
-                          f"expression language ({where(self.span(node))})", self.span(node))
+        what = REFUSED.get(type(node)) or f"'{type(node).__name__}' is"
+        return NotAllowed(f"{what} not part of the expression language "
+                          f"({where(self.span(node))})", self.span(node))
 
     def e_name(self, node: ast.Name):
         name = _normal(node.id)
@@ -363,11 +364,13 @@ class Compiler:
     def number(self, value, span: Span) -> float:
         """Integer literals become float64 here, before any arithmetic (9**9**9 is inf)."""
         try:
-            return float(value)
+            number = float(value)
         except OverflowError:
+            number = math.inf
+        if number == math.inf:
             self.program.warnings.append(f"the number at {where(span)} is too large for float64: "
                                          "it is Infinity")
-            return math.inf
+        return number
 
     def e_unary(self, node: ast.UnaryOp):
         span = self.span(node)

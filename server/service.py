@@ -39,44 +39,43 @@ def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: st
     warnings = list(program.warnings)
     values = read_inputs(inputs, program, limits, warnings)
     budget = Budget(limits, deadline)
-    with np.errstate(all="ignore"):
-        out = build(program, values, budget, sigmoid, warnings)
-        if seed is not None:
-            seed = to_array(seed, "the seed (upstream of the output)", limits)
-            if seed.shape != out.shape:
-                raise BadInput(f"the seed (upstream of the output) has shape {list(seed.shape)}, "
-                               f"but the output has shape {list(out.shape)}")
-        budget.clock()
-        out.backward(seed)
-        budget.clock()
-        names = [name for name, _ in program.inputs]
-        if not out.requires_grad:
-            warnings.append("the output does not depend on any input: there is nothing to "
-                            "backpropagate")
-        bad = [n for n, t in _leaves(out) if t._grad is not None
-               and not np.isfinite(t.grad).all()]
-        for name in bad[:MAX_WARNINGS]:
-            warnings.append(f"the gradient of '{name}' is not finite")
-        report = None
-        if check or only_check:
-            report = gradcheck(out, limits)
+    leaves: dict[str, engine.Tensor] = {}
+    out = None
+    try:
+        with np.errstate(all="ignore"):
+            out = build(program, values, budget, sigmoid, warnings, leaves)
+            if seed is not None:
+                seed = to_array(seed, "the seed (upstream of the output)", limits)
+                if seed.shape != out.shape:
+                    raise BadInput(f"the seed (upstream of the output) has shape "
+                                   f"{list(seed.shape)}, but the output has shape "
+                                   f"{list(out.shape)}")
             budget.clock()
-        if only_check:
-            result = report
-        else:
-            result = engine.trace(out)
-            if report is not None:
-                result["check"] = report
+            out.backward(seed)
+            budget.clock()
+            report = gradcheck(out, limits) if check or only_check else None
+            budget.clock()
+            result = report if only_check else engine.trace(out)
+    finally:
+        if out is not None:
+            # The engine keeps its record of backprop on the output, and the record holds the
+            # output: a reference cycle. Breaking it frees the graph now rather than at the
+            # next full garbage collection.
+            out._record = None
+    if report is not None and not only_check:
+        result["check"] = report
+    if not out.requires_grad:
+        warnings.append("the output does not depend on any input: there is nothing to "
+                        "backpropagate")
+    bad = [name for name, t in leaves.items()
+           if t.requires_grad and t._grad is not None and not np.isfinite(t.grad).all()]
+    for name in bad[:MAX_WARNINGS]:
+        warnings.append(f"the gradient of '{name}' is not finite")
     result["expression"] = expression
-    result["inputs"] = names
+    result["inputs"] = [name for name, _ in program.inputs]
     if warnings:
         result["warnings"] = warnings
     return result
-
-
-def _leaves(out: engine.Tensor):
-    order, _ = engine.topological_order(out)
-    return [(t.name, t) for t in order if not t.inputs and t.requires_grad and t.name]
 
 
 def gradcheck(out: engine.Tensor, limits: Limits) -> dict:
