@@ -22,6 +22,7 @@ class Record:
     steps: list  # (node, upstream, [(local, downstream, reduction) per input]) in backprop order
     contributions: dict  # id(node) -> [(consumer, input index, downstream)] in arrival order
     seed: np.ndarray
+    grads: dict  # id(node) -> dL/d(node) of this pass (a later pass may overwrite node.grad)
 
 
 def topological_order(root: Tensor) -> tuple[list[Tensor], dict[int, int]]:
@@ -70,6 +71,7 @@ def _backward(root: Tensor, seed) -> Record:
         node._grad = None
 
     pending = {id(root): seed}
+    grads = {}
     steps = []
     contributions: dict[int, list] = {}
     for node in reversed(order):
@@ -78,7 +80,7 @@ def _backward(root: Tensor, seed) -> Record:
         g = pending.pop(id(node), None)
         if g is None:  # reached only through inputs with no rule (class indices): no gradient
             g = np.zeros_like(node.value, dtype=np.float64)
-        node._grad = g
+        node._grad = grads[id(node)] = g
         if not node.inputs:
             continue
         op = OPS[node.op]
@@ -108,6 +110,6 @@ def _backward(root: Tensor, seed) -> Record:
                 contributions.setdefault(key, []).append((node, k, downstream))
         steps.append((node, g, edges))
 
-    record = Record(order, consumers, steps, contributions, seed)
+    record = Record(order, consumers, steps, contributions, seed, grads)
     root._record = record
     return record

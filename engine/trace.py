@@ -92,7 +92,7 @@ def trace(out: Tensor) -> dict:
 
 
 def _trace(out: Tensor, record) -> dict:
-    order = record.order
+    order, grads = record.order, record.grads
     nid = node_ids(order)
     eid = edge_ids(order)
 
@@ -108,7 +108,7 @@ def _trace(out: Tensor, record) -> dict:
             "attrs": _attrs(node.attrs) if node.attrs else {},
             "shape": list(value.shape),
             "value": encode(value),
-            "grad": encode(node._grad),
+            "grad": encode(grads.get(id(node))),
             "requires_grad": node.requires_grad,
             "span": list(node.span) if node.span else None,
         })
@@ -143,10 +143,10 @@ def _trace(out: Tensor, record) -> dict:
                 "node": nid[id(node)],
                 "contributions": [{"edge": eid[(id(c), k)], "value": encode(d)}
                                   for c, k, d in parts],
-                "sum": encode(node._grad),
+                "sum": encode(grads.get(id(node))),
             })
 
-    gradients = {node.name: encode(node._grad) for node in order
+    gradients = {node.name: encode(grads.get(id(node))) for node in order
                  if not node.inputs and node.name and node.requires_grad}
     return {"output": nid[id(out)], "nodes": nodes,
             "edges": [edges[e] for e in eid.values()],

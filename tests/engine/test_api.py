@@ -1,5 +1,5 @@
-"""The Python API around the ops: operators, constants, gradcheck's report; and known bugs in the
-engine's machinery (xfail, strict: they turn red the day they are fixed, so the mark goes)."""
+"""The Python API around the ops: operators, constants, gradcheck's report, and regressions in
+the engine's machinery (a later backward through shared nodes, class-index leaves in gradcheck)."""
 
 from __future__ import annotations
 
@@ -71,8 +71,6 @@ def test_gradcheck_refuses_too_much_work():
 # ---------------------------------------------------------------------------------------------
 # Known bugs in engine/trace.py, engine/backward.py, engine/gradcheck.py (the lead's files)
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="trace.py reads node._grad, which a later backward over a "
-                   "shared node overwrites: trace(y) then mixes y's steps with z's gradients")
 def test_trace_is_unchanged_by_a_later_backward_through_shared_nodes():
     x = Tensor(1.0, name="x")
     y = x * 3
@@ -85,9 +83,6 @@ def test_trace_is_unchanged_by_a_later_backward_through_shared_nodes():
     check_trace(after)
 
 
-@pytest.mark.xfail(strict=True, reason="gradcheck.py perturbs every leaf that requires grad, "
-                   "including class-index targets, and crashes with DomainError instead of "
-                   "skipping them (as it skips their edge)")
 def test_gradcheck_skips_class_index_leaves():
     logits = Tensor([[0.1, 0.2, -0.3], [0.5, 0.0, 0.2]], name="logits")
     targets = Tensor([0.0, 2.0], name="t")  # a leaf that requires grad, as the service may make
