@@ -1,0 +1,45 @@
+// The service's endpoints. Errors come back as ApiError carrying the service's {code, message,
+// span, suggestions}, so the editor can underline the span.
+
+export class ApiError extends Error {
+  constructor(error, status) {
+    super(error?.message ?? `request failed (${status})`);
+    this.code = error?.code ?? 'http';
+    this.span = error?.span ?? null;
+    this.suggestions = error?.suggestions ?? [];
+    this.status = status;
+  }
+}
+
+async function request(method, path, body, signal) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      signal,
+    });
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError({ code: 'network', message: 'the server did not answer; is it running?' }, 0);
+  }
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const detail = data?.error ?? (typeof data?.detail === 'string' ? { message: data.detail } : null);
+    throw new ApiError(detail, res.status);
+  }
+  return data;
+}
+
+export const api = {
+  graph: (body, signal) => request('POST', '/api/graph', body, signal),
+  parse: (expression, signal) => request('POST', '/api/parse', { expression }, signal),
+  examples: () => request('GET', '/api/examples'),
+  ops: () => request('GET', '/api/ops'),
+};

@@ -1,0 +1,77 @@
+// The chain rule for one input: every path from the input to the output, the product of the
+// local gradients along each path, and the sum over paths. Pure: no DOM.
+//
+// dL/dz = sum over paths p of  seed * prod over edges e in p of local(e),
+// written output-first, as the post does: 1 · −1(1+e^{−z})^{−2} · 1 · e^{−z} · −1 = 0.25.
+
+export const MAX_PATHS = 8;
+
+/**
+ * @returns {{count: number, paths: Array<Array<object>>, truncated: boolean, scalar: boolean,
+ *   seed: any, products: Array<number|null>, total: number|null, grad: any}}
+ */
+export function chainRule(trace, inputId, { limit = MAX_PATHS } = {}) {
+  const byId = new Map(trace.nodes.map((n) => [n.id, n]));
+  const carrying = trace.edges.filter((e) => e.downstream !== null);
+  const inEdges = new Map();
+  for (const e of carrying) {
+    if (!inEdges.has(e.target)) inEdges.set(e.target, []);
+    inEdges.get(e.target).push(e);
+  }
+  // paths(node) = number of paths from the input to node, in forward order (a topological order)
+  const count = new Map([[inputId, 1]]);
+  for (const id of trace.forward) {
+    if (id === inputId) continue;
+    let c = 0;
+    for (const e of inEdges.get(id) ?? []) c += count.get(e.source) ?? 0;
+    if (c) count.set(id, c);
+  }
+  const total = count.get(trace.output) ?? 0;
+  const outputNode = byId.get(trace.output);
+  const seed = trace.steps.length ? trace.steps[0].upstream : outputNode.grad;
+
+  // enumerate output-first with an explicit stack (deep graphs must not overflow the JS stack)
+  const paths = [];
+  if (inputId === trace.output) paths.push([]);
+  const stack = [{ node: trace.output, path: [] }];
+  while (stack.length && paths.length < limit && inputId !== trace.output) {
+    const { node, path } = stack.pop();
+    const ins = (inEdges.get(node) ?? []).filter((e) => count.has(e.source));
+    for (let i = ins.length - 1; i >= 0; i -= 1) {
+      const e = ins[i];
+      const next = [...path, e];
+      if (e.source === inputId) paths.push(next);
+      else stack.push({ node: e.source, path: next });
+    }
+  }
+  paths.length = Math.min(paths.length, limit);
+
+  const scalar = typeof seed === 'number'
+    && paths.every((p) => p.every((e) => typeof e.local === 'number' && e.reduction === null));
+  const factors = paths.map((p) => p.map((e) => ({
+    edge: e.id,
+    target: e.target,
+    source: e.source,
+    op: byId.get(e.target).op,
+    title: byId.get(e.target).label,
+    formula: e.local_formula,
+    local: e.local,
+  })));
+  const products = factors.map((fs) => (scalar ? fs.reduce((acc, f) => acc * f.local, seed) : null));
+  const shownAll = paths.length === total;
+  return {
+    count: total,
+    paths: factors,
+    truncated: !shownAll,
+    scalar,
+    seed,
+    products,
+    total: scalar && shownAll ? products.reduce((a, b) => a + b, 0) : null,
+    grad: byId.get(inputId)?.grad ?? null,
+  };
+}
+
+/** The inputs the chain rule can be written for: leaves that need a gradient. */
+export function chainInputs(trace) {
+  return trace.nodes.filter((n) => n.inputs.length === 0 && n.requires_grad && n.grad !== null);
+}

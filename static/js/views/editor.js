@@ -1,0 +1,169 @@
+// The source panel: presets, the multi-line expression editor with the error underline, one
+// field per detected input, options, and Run.
+import { describeSpan, spanToOffsets } from '../logic/spans.js';
+import { parseInputText } from '../logic/inputs.js';
+import { clear, h } from './dom.js';
+
+export function mountEditor(root, store) {
+  const text = root.querySelector('[data-expression]');
+  const backdrop = root.querySelector('[data-backdrop]');
+  root.querySelector('[data-preset]').addEventListener('change', (ev) => {
+    if (ev.target.value) store.applyExample(ev.target.value);
+  });
+  text.addEventListener('input', () => {
+    store.setExpression(text.value);
+    clearUnderline(root);
+    autoGrow(text);
+    syncOptions(root, store.state);
+    root.querySelector('[data-preset]').value = '';
+  });
+  text.addEventListener('scroll', () => {
+    backdrop.scrollTop = text.scrollTop;
+    backdrop.scrollLeft = text.scrollLeft;
+  });
+  text.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      store.run();
+    }
+  });
+  root.querySelector('[data-inputs]').addEventListener('input', (ev) => {
+    const field = ev.target.closest('[data-input]');
+    if (!field) return;
+    store.setInputText(field.dataset.input, field.value);
+    const r = parseInputText(field.value);
+    showFieldError(field, r.ok ? '' : r.error);
+  });
+  root.querySelector('[data-inputs]').addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && ev.target.closest('[data-input]')) {
+      ev.preventDefault();
+      store.run();
+    }
+  });
+  root.querySelector('[data-sigmoid]').addEventListener('change', (ev) => {
+    store.setOption('sigmoid', ev.target.value === 'node' ? null : ev.target.value);
+  });
+  root.querySelector('[data-run]').addEventListener('click', () => store.run());
+  root.querySelector('[data-error]').addEventListener('click', (ev) => {
+    const btn = ev.target.closest('[data-suggestion]');
+    if (!btn) return;
+    // replace the underlined span with the suggestion, then run again
+    const o = spanToOffsets(text.value, JSON.parse(btn.dataset.span));
+    if (!o) return;
+    text.value = text.value.slice(0, o.start) + btn.dataset.suggestion + text.value.slice(o.end);
+    store.setExpression(text.value);
+    clearUnderline(root);
+    store.run();
+  });
+}
+
+export function renderPresets(root, state) {
+  const select = root.querySelector('[data-preset]');
+  clear(select);
+  select.append(h('option', { value: '' }, state.examples.length ? 'Choose an example…' : 'No examples'));
+  for (const ex of state.examples) select.append(h('option', { value: ex.id, title: ex.description ?? '' }, ex.title));
+  select.value = state.exampleId ?? '';
+}
+
+/** The whole source: expression text, input fields, options. */
+export function renderSource(root, state) {
+  const text = root.querySelector('[data-expression]');
+  if (text.value !== state.expression) text.value = state.expression;
+  autoGrow(text);
+  root.querySelector('[data-preset]').value = state.exampleId ?? '';
+  renderInputs(root, state);
+  syncOptions(root, state);
+}
+
+function syncOptions(root, state) {
+  const usesSigmoid = /\bsigmoid\s*\(/.test(state.expression);
+  const row = root.querySelector('[data-sigmoid-row]');
+  row.hidden = !usesSigmoid && !state.options.sigmoid;
+  root.querySelector('[data-sigmoid]').value = state.options.sigmoid ?? 'node';
+}
+
+/** One field per input the expression uses; fields for unchanged names keep their DOM. */
+export function renderInputs(root, state) {
+  const box = root.querySelector('[data-inputs]');
+  const list = box.querySelector('[data-input-list]');
+  const have = [...list.querySelectorAll('[data-input]')].map((el) => el.dataset.input);
+  const want = state.inputOrder;
+  box.hidden = false;
+  if (have.join('\u0000') === want.join('\u0000')) {
+    for (const el of list.querySelectorAll('[data-input]')) {
+      const t = state.inputTexts[el.dataset.input] ?? '';
+      if (el.value !== t && document.activeElement !== el) el.value = t;
+    }
+    return;
+  }
+  clear(list);
+  if (!want.length) {
+    list.append(h('p', { class: 'muted small' }, 'No inputs: the expression is constant.'));
+    return;
+  }
+  for (const name of want) {
+    const id = `input-${name}`;
+    const field = h('input', {
+      id, type: 'text', class: 'input-field', inputmode: 'text', spellcheck: 'false', autocomplete: 'off',
+      data: { input: name }, 'aria-describedby': `${id}-err`,
+    });
+    field.value = state.inputTexts[name] ?? '';
+    list.append(h('div', { class: 'input-row' },
+      h('label', { for: id, class: 'input-name' }, name),
+      field,
+      h('span', { id: `${id}-err`, class: 'field-error', data: { inputError: name } })));
+  }
+}
+
+function showFieldError(field, message) {
+  const err = field.parentElement.querySelector('[data-input-error]');
+  err.textContent = message;
+  field.toggleAttribute('aria-invalid', !!message);
+}
+
+export function renderInputErrors(root, errors) {
+  for (const field of root.querySelectorAll('[data-input]')) showFieldError(field, errors[field.dataset.input] ?? '');
+}
+
+/** The error under the editor and its underline in the text (run errors win over parse errors). */
+export function renderError(root, state) {
+  const box = root.querySelector('[data-error]');
+  const err = state.status === 'error' ? state.runError : state.parseError;
+  clear(box);
+  box.hidden = !err;
+  clearUnderline(root);
+  if (!err) return;
+  const text = root.querySelector('[data-expression]').value;
+  const where = err.span ? describeSpan(text, err.span) : '';
+  box.append(h('span', { class: 'error-msg' }, err.message), where ? h('span', { class: 'error-where' }, ` (${where})`) : '');
+  if (err.suggestions?.length && err.span) {
+    box.append(' Did you mean ', err.suggestions.slice(0, 3).map((sug, i) => [i ? ' or ' : '',
+      h('button', { type: 'button', class: 'suggestion', data: { suggestion: sug, span: JSON.stringify(err.span) } }, sug)]), '?');
+  }
+  if (err.span) underline(root, text, err.span);
+}
+
+function underline(root, text, span) {
+  const o = spanToOffsets(text, span);
+  if (!o) return;
+  const backdrop = root.querySelector('[data-backdrop]');
+  const mark = h('mark', { class: 'error-span', data: { errorSpan: `${o.start}-${o.end}` } }, text.slice(o.start, o.end) || ' ');
+  clear(backdrop).append(text.slice(0, o.start), mark, `${text.slice(o.end)} `);
+  root.querySelector('[data-expression]').setAttribute('aria-invalid', 'true');
+}
+
+function clearUnderline(root) {
+  clear(root.querySelector('[data-backdrop]'));
+  root.querySelector('[data-expression]').removeAttribute('aria-invalid');
+}
+
+export function renderRunStatus(root, state) {
+  const btn = root.querySelector('[data-run]');
+  btn.toggleAttribute('aria-busy', state.status === 'loading');
+  btn.querySelector('[data-run-label]').textContent = state.status === 'loading' ? 'Running…' : 'Run';
+}
+
+function autoGrow(text) {
+  const lines = text.value.split('\n').length;
+  text.rows = Math.min(Math.max(lines, 2), 10);
+}
