@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -44,9 +45,12 @@ def create_app(limits: Limits | None = None, static_dir: Path = STATIC,
     app.state.limits = limits
     app.state.swagger_ui = (vendor_dir / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file()
     install_error_handlers(app)
-    app.include_router(expressions.router)
-    app.include_router(meta.router)
-    app.include_router(docs.router)
+    app.state.methods = {}  # path -> allowed methods, for 405s (the page at / answers 404)
+    for router in (expressions.router, meta.router, docs.router):
+        app.include_router(router)
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                app.state.methods.setdefault(route.path, set()).update(route.methods)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=limits.max_body_bytes,
                        body_timeout=limits.body_timeout)
     if vendor_dir.is_dir():
@@ -75,7 +79,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        if exc.status_code == 404:
+        allowed = exc.status_code == 404 and request.app.state.methods.get(request.url.path)
+        if allowed:  # the page mounted at / answers 404 where the router would say 405
+            err = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}: use "
+                                   f"{' or '.join(sorted(allowed))}")
+        elif exc.status_code == 404:
             err = NotFound(f"nothing at {request.url.path[:200]}")
         elif exc.status_code == 405:
             err = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path[:200]}")

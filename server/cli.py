@@ -1,0 +1,188 @@
+"""The `backprop-explorer` command: serve the app, or trace an expression in the terminal.
+
+    backprop-explorer serve --host 127.0.0.1 --port 8000 --workers 2 --max-nodes 5000
+    backprop-explorer trace "1/(1+exp(-z))" --input z=0
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import fields
+
+import orjson
+
+from .config import Limits, env_name
+from .errors import APIError
+
+NONFINITE_WORDS = {"nan": "NaN", "inf": "Infinity", "+inf": "Infinity", "-inf": "-Infinity",
+                   "infinity": "Infinity", "-infinity": "-Infinity"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="backprop-explorer", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the API and the page")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.add_argument("--log-level", default="info")
+    _limit_options(serve)
+
+    trace = sub.add_parser("trace", help="print the forward values and backward steps")
+    trace.add_argument("expression")
+    trace.add_argument("--input", "-i", action="append", default=[], metavar="NAME=VALUE",
+                       help="an input value: z=0, x=[1,2], w=nan (repeat for each input)")
+    trace.add_argument("--seed", help="upstream gradient of the output (JSON)")
+    trace.add_argument("--sigmoid", choices=["node", "expanded"], default="node")
+    trace.add_argument("--check", action="store_true", help="run the numerical gradient check")
+    trace.add_argument("--json", action="store_true", help="print the trace as JSON")
+    _limit_options(trace)
+
+    args = parser.parse_args(argv)
+    return {"serve": _serve, "trace": _trace}[args.command](args)
+
+
+def _limit_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("limits (default: the environment's BPE_* variables)")
+    for f in fields(Limits):
+        kind = float if f.type in (float, "float") else int
+        group.add_argument(f"--{f.name.replace('_', '-')}", type=kind,
+                           metavar=kind.__name__.upper(),
+                           help=f"default {getattr(Limits(), f.name)}; env {env_name(f.name)}")
+
+
+def _limits(args) -> Limits:
+    """Options override the environment; both are put in the environment for worker processes."""
+    for f in fields(Limits):
+        value = getattr(args, f.name, None)
+        if value is not None:
+            os.environ[env_name(f.name)] = str(value)
+    return Limits.from_env()
+
+
+def _serve(args) -> int:
+    import uvicorn
+
+    _limits(args)  # fails early on a bad value
+    uvicorn.run("server.app:app", host=args.host, port=args.port, workers=args.workers,
+                log_level=args.log_level, proxy_headers=False)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# trace
+# ---------------------------------------------------------------------------------------------
+def parse_value(text: str):
+    """A command-line value: JSON (0, [1, 2]) or nan / inf / -inf."""
+    word = NONFINITE_WORDS.get(text.strip().lower())
+    if word:
+        return word
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise ValueError(f"{text!r} is not a number or a JSON list") from None
+
+
+def _trace(args) -> int:
+    from . import service
+
+    limits = _limits(args)
+    inputs = {}
+    try:
+        for item in args.input:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise ValueError(f"--input {item!r}: write NAME=VALUE, e.g. z=0")
+            inputs[name.strip()] = parse_value(value)
+        seed = parse_value(args.seed) if args.seed is not None else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = service.run(args.expression, inputs, limits, seed=seed, sigmoid=args.sigmoid,
+                             check=args.check)
+    except APIError as exc:
+        print(format_error(args.expression, exc), file=sys.stderr)
+        return 1
+    if args.json:
+        print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+    else:
+        print(format_trace(result))
+    return 0
+
+
+def format_error(source: str, exc: APIError) -> str:
+    """The error with the offending span underlined under its source line."""
+    lines = [f"error ({exc.code}): {exc.message}"]
+    if exc.span:
+        line, col, end_line, end_col = exc.span
+        text = source.splitlines()[line - 1] if line <= len(source.splitlines()) else ""
+        width = max((end_col if end_line == line else len(text)) - col, 1)
+        lines += [f"  {text}", "  " + " " * col + "^" * width]
+    if exc.suggestions:
+        lines.append(f"  did you mean: {', '.join(exc.suggestions)}?")
+    return "\n".join(lines)
+
+
+def _num(v, width: int = 40) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v + 0.0:.6g}"  # + 0.0 turns -0.0 into 0.0
+    if isinstance(v, list):
+        text = "[" + ", ".join(_num(x, width) for x in v) + "]"
+        return text if len(text) <= width else text[: width - 3] + "..."
+    return str(v)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(header)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    out.append("  ".join("-" * w for w in widths))
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    return "\n".join(out)
+
+
+def format_trace(result: dict) -> str:
+    """The forward values, the backward steps (upstream x local = downstream), the gradients."""
+    nodes = {n["id"]: n for n in result["nodes"]}
+    edges = {e["id"]: e for e in result["edges"]}
+    forward = _table(
+        ["node", "op", "label", "inputs", "shape", "value", "grad"],
+        [[n["id"], n["op"], n["label"], ",".join(n["inputs"]), str(n["shape"]),
+          _num(n["value"]), _num(n["grad"])] for n in result["nodes"]])
+    rows = []
+    for k, step in enumerate(result["steps"], 1):
+        for j, eid in enumerate(step["edges"]):
+            e = edges[eid]
+            first = j == 0
+            node = step["node"]
+            if step["label"] != step["op"]:
+                node += f" ({step['label']})"
+            rows.append([str(k) if first else "", node if first else "",
+                         step["op"] if first else "", _num(step["upstream"]) if first else "",
+                         f"{e['source']} ({nodes[e['source']]['label']})", _num(e["local"]),
+                         _num(e["downstream"])])
+    backward = _table(["step", "node", "op", "upstream", "to input", "local", "downstream"], rows)
+    parts = [f"forward ({len(result['nodes'])} nodes, output {result['output']})", forward, "",
+             "backward (downstream = upstream x local)", backward]
+    if result["fanout"]:
+        parts += ["", "fan-out (gradients that add up)"]
+        for f in result["fanout"]:
+            terms = " + ".join(_num(c["value"]) for c in f["contributions"])
+            parts.append(f"  {f['node']} ({nodes[f['node']]['label']}): {terms} = {_num(f['sum'])}")
+    parts += ["", "gradients"]
+    parts += [f"  d/d{name} = {_num(g, 200)}" for name, g in result["gradients"].items()]
+    if "check" in result:
+        parts += ["", f"numerical check: {'ok' if result['check']['ok'] else 'MISMATCH'}"]
+    for w in result.get("warnings", []):
+        parts.append(f"warning: {w}")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
