@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import orjson
 
@@ -54,19 +54,25 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
                            help=f"default {getattr(Limits(), f.name)}; env {env_name(f.name)}")
 
 
-def _limits(args) -> Limits:
-    """Options override the environment; both are put in the environment for worker processes."""
-    for f in fields(Limits):
-        value = getattr(args, f.name, None)
-        if value is not None:
-            os.environ[env_name(f.name)] = str(value)
-    return Limits.from_env()
+def _limits(args, export: bool = False) -> Limits:
+    """The environment's limits with the options' overrides; `export` puts the overrides in the
+    environment too, where uvicorn's worker processes read them."""
+    given = {f.name: getattr(args, f.name) for f in fields(Limits)
+             if getattr(args, f.name, None) is not None}
+    if export:
+        for name, value in given.items():
+            os.environ[env_name(name)] = str(value)
+    limits = replace(Limits.from_env(), **given)
+    bad = [name for name, value in given.items() if value <= 0]
+    if bad:
+        raise SystemExit(f"error: --{bad[0].replace('_', '-')} must be positive")
+    return limits
 
 
 def _serve(args) -> int:
     import uvicorn
 
-    _limits(args)  # fails early on a bad value
+    _limits(args, export=True)  # fails early on a bad value
     uvicorn.run("server.app:app", host=args.host, port=args.port, workers=args.workers,
                 log_level=args.log_level, proxy_headers=False)
     return 0
@@ -161,8 +167,8 @@ def format_trace(result: dict) -> str:
             e = edges[eid]
             first = j == 0
             node = step["node"]
-            if step["label"] != step["op"]:
-                node += f" ({step['label']})"
+            if nodes[node]["name"]:
+                node += f" ({nodes[node]['name']})"
             rows.append([str(k) if first else "", node if first else "",
                          step["op"] if first else "", _num(step["upstream"]) if first else "",
                          f"{e['source']} ({nodes[e['source']]['label']})", _num(e["local"]),

@@ -13,13 +13,19 @@ from server.app import create_app  # noqa: E402
 from server.config import Limits  # noqa: E402
 
 
-def make_client(limits: Limits | None = None) -> TestClient:
+def _client(limits: Limits | None = None) -> TestClient:
     return TestClient(create_app(limits or Limits()), raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="session")
 def client() -> TestClient:
-    return make_client()
+    return _client()
+
+
+@pytest.fixture(scope="session")
+def make_client():
+    """make_client(limits) -> a client of an app with these limits."""
+    return _client
 
 
 @pytest.fixture(scope="session")

@@ -205,9 +205,7 @@ LIMITS = [
 
 
 @pytest.fixture(scope="module")
-def small(request):
-    from conftest import make_client
-
+def small(make_client):
     return make_client(SMALL)
 
 
@@ -222,15 +220,13 @@ def test_limits_name_the_limit_and_the_value(small, expression, inputs, name, va
     assert f"{getattr(SMALL, name):,}" in error["message"]
 
 
-def test_check_limits(small):
+def test_check_limits(small, make_client):
     r = small.post("/api/graph", json={"expression": "sum(x * x)", "inputs": {"x": [1] * 50},
                                        "check": True})
     assert r.status_code == 422
     # 2 runs x 50 elements x 3 nodes, plus 2 x 50 elements for each of the 3 edges
     assert r.json()["error"]["limit"] == {"name": "max_check_evaluations", "value": 600,
                                           "max": 200}
-    from conftest import make_client
-
     client = make_client(Limits(max_check_work=5000))
     r = client.post("/api/check", json={"expression": "sum(x @ y)",
                                         "inputs": {"x": [[1] * 6] * 6, "y": [[1] * 6] * 6}})
@@ -241,9 +237,7 @@ def test_check_limits(small):
                                           "max": 5000}
 
 
-def test_time_budget():
-    from conftest import make_client
-
+def test_time_budget(make_client):
     client = make_client(Limits(time_budget=1e-9))
     r = client.post("/api/graph", json={"expression": "x * 2", "inputs": {"x": 1}})
     assert r.status_code == 422

@@ -1,0 +1,109 @@
+"""GET /api/examples, /api/ops, /api/limits, /healthz, /docs, and the page and vendor mounts."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+import engine
+from server.app import create_app
+from server.config import Limits
+
+
+def test_examples_in_the_issue_order(client):
+    r = client.get("/api/examples")
+    assert r.status_code == 200
+    examples = r.json()
+    assert [e["id"] for e in examples][:4] == ["sigmoid", "fanout", "cs231n-simple",
+                                               "cs231n-neuron"]
+    first, second = examples[0], examples[1]
+    assert (first["expression"], first["inputs"]) == ("1/(1+exp(-z))", {"z": 0})
+    assert second["expression"] == "h = w1*x\ng = w2*x\nf = g + h"
+    assert second["inputs"] == {"w1": 2, "w2": 3, "x": 0}
+    assert examples[2]["inputs"] == {"x": -2, "y": 5, "z": -4}
+    assert examples[3]["inputs"] == {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}
+    ids = [e["id"] for e in examples]
+    assert ids.index("micrograd-neuron") < ids.index("broadcast") < ids.index("mlp")
+    for e in examples:
+        assert set(e) >= {"id", "title", "description", "expression", "inputs"}
+
+
+def test_ops_come_from_the_registry(client):
+    ops = client.get("/api/ops").json()
+    assert [op["name"] for op in ops] == list(engine.OPS)
+    registry = {op["name"]: op for op in engine.describe_ops()}
+    for op in ops:
+        for key, value in registry[op["name"]].items():
+            assert op[key] == value
+    by_name = {op["name"]: op for op in ops}
+    assert by_name["sum"]["signature"] == "sum(x, axis=None, keepdims=False)"
+    assert by_name["mul"]["operator"] == "*"
+    assert by_name["tanh"]["operator"] is None
+
+
+def test_limits_and_healthz(client):
+    assert client.get("/healthz").json() == {"ok": True}
+    body = client.get("/api/limits").json()
+    assert body["limits"] == Limits().as_dict()
+    assert body["operators"] == sorted(["+", "-", "*", "/", "**", "@"])
+    assert set(body["constants"]) == {"pi", "e"}
+
+
+def test_docs_need_no_cdn(client):
+    r = client.get("/docs")
+    assert r.status_code == 200
+    assert "cdn" not in r.text.lower()
+    assert "https://" not in r.text and "http://" not in r.text
+    spec = client.get("/openapi.json").json()
+    assert {"/api/graph", "/api/parse", "/api/check", "/api/examples", "/api/ops",
+            "/healthz"} <= set(spec["paths"])
+    schema = spec["paths"]["/api/graph"]["post"]["requestBody"]["content"]["application/json"]
+    assert set(schema["schema"]["properties"]) == {"expression", "inputs", "seed", "check",
+                                                   "sigmoid"}
+
+
+def test_page_and_vendor_mounts(tmp_path):
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "index.html").write_text("<!doctype html><title>page</title>")
+    (static / "app.js").write_text("export {}")
+    vendor = tmp_path / "node_modules"
+    (vendor / "katex" / "dist").mkdir(parents=True)
+    (vendor / "katex" / "dist" / "katex.mjs").write_text("export default {}")
+    (vendor / "swagger-ui-dist").mkdir()
+    (vendor / "swagger-ui-dist" / "swagger-ui-bundle.js").write_text("")
+    client = TestClient(create_app(Limits(), static_dir=static, vendor_dir=vendor))
+    r = client.get("/")
+    assert r.status_code == 200 and "<title>page</title>" in r.text
+    r = client.get("/vendor/katex/dist/katex.mjs")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert client.get("/app.js").headers["content-type"].startswith("text/javascript")
+    assert "/vendor/swagger-ui-dist/swagger-ui-bundle.js" in client.get("/docs").text
+    # the API still wins over the page
+    assert client.get("/healthz").json() == {"ok": True}
+
+
+def test_no_vendor_mount_without_node_modules(tmp_path):
+    client = TestClient(create_app(Limits(), static_dir=tmp_path, vendor_dir=tmp_path / "none"))
+    r = client.get("/vendor/katex/dist/katex.mjs")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert client.get("/").status_code == 404  # no index.html: a JSON 404, not a crash
+
+
+def test_limits_from_the_environment(monkeypatch, make_client):
+    monkeypatch.setenv("BPE_MAX_NODES", "7")
+    monkeypatch.setenv("BPE_TIME_BUDGET", "0.5")
+    limits = Limits.from_env()
+    assert (limits.max_nodes, limits.time_budget) == (7, 0.5)
+    client = make_client(limits)
+    r = client.post("/api/graph", json={"expression": "x+x+x+x+x+x+x+x", "inputs": {"x": 1}})
+    assert r.json()["error"]["limit"] == {"name": "max_nodes", "value": 8, "max": 7}
+
+
+def test_bad_environment_values_fail_loudly(monkeypatch):
+    import pytest
+
+    for value in ["abc", "-1", "0"]:
+        monkeypatch.setenv("BPE_MAX_NODES", value)
+        with pytest.raises(ValueError, match="BPE_MAX_NODES"):
+            Limits.from_env()
