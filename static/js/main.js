@@ -5,6 +5,7 @@ import { Store } from './store.js';
 import { mountChain, renderChain, renderChainPosition } from './views/chain.js';
 import {
   mountEditor, renderError, renderInputErrors, renderInputs, renderPresets, renderRunStatus, renderSource,
+  renderSourceFocus, renderWarnings,
 } from './views/editor.js';
 import { fitGraph, mountGraph, renderGraph, updateGraph, zoomBy } from './views/graph.js';
 import { mountStep, renderCheckToggle, renderStep } from './views/step.js';
@@ -49,6 +50,7 @@ on(EVENTS.trace, (s) => {
   const t0 = store.receivedAt ?? performance.now();
   const layout = renderGraph(graph, s);
   renderInputs(panels.source, s);
+  renderWarnings(panels.source, s);
   renderTimeline(panels.timeline, s);
   renderChain(panels.chain, s);
   renderCheckToggle(panels.step, s);
@@ -62,6 +64,7 @@ on(EVENTS.position, (s, d) => {
   renderTimelinePosition(panels.timeline, s);
   renderStep(panels.step, s);
   renderChainPosition(panels.chain, s);
+  renderSourceFocus(panels.source, s);
 });
 on(EVENTS.playing, (s) => renderPlaying(panels.timeline, s));
 on(EVENTS.check, (s) => { renderCheckToggle(panels.step, s); renderStep(panels.step, s); });

@@ -4,7 +4,7 @@ import { api, ApiError } from './api.js';
 import { EVENTS } from './events.js';
 import { DEFAULT_INPUT, formatInputValue, parseInputText } from './logic/inputs.js';
 import { buildTimeline, clampPosition } from './logic/timeline.js';
-import { chainInputs } from './logic/chain.js';
+import { chainInputs, defaultChainInput } from './logic/chain.js';
 import { encodeState } from './logic/urlstate.js';
 
 const PLAY_INTERVAL_MS = 900;
@@ -33,6 +33,7 @@ export class Store extends EventTarget {
       chain: null,
     };
     this._parseTimer = 0;
+    this._parsedFor = null; // the expression text the detected inputs belong to
     this._parseAbort = null;
     this._runAbort = null;
     this._runSeq = 0;
@@ -125,6 +126,7 @@ export class Store extends EventTarget {
       for (const n of names) if (!(n in this.state.inputTexts)) this.state.inputTexts[n] = DEFAULT_INPUT;
       this.state.inputOrder = names;
       this.state.parseError = null;
+      this._parsedFor = text;
       this.emit(EVENTS.parsed, { inputs: names, assigned: res.assigned ?? [] });
     } catch (err) {
       if (err.name === 'AbortError' || text !== this.state.expression) return;
@@ -138,6 +140,17 @@ export class Store extends EventTarget {
   async run({ position = 0 } = {}) {
     const s = this.state;
     this.pause();
+    if (s.expression !== this._parsedFor) {
+      // the input fields must match the text being run: detect its inputs first
+      clearTimeout(this._parseTimer);
+      await this.parseNow();
+      if (s.parseError) {
+        s.runError = s.parseError;
+        s.status = 'error';
+        this.emit(EVENTS.status);
+        return;
+      }
+    }
     const inputErrors = this.inputErrors();
     if (Object.keys(inputErrors).length) {
       s.runError = new ApiError({ code: 'input', message: 'Some inputs are not numbers: see the fields below.' }, 0);
@@ -171,7 +184,10 @@ export class Store extends EventTarget {
       s.parseError = null;
       s.status = 'ready';
       const names = chainInputs(trace).map((n) => n.name ?? n.id);
-      if (!names.includes(s.chain)) s.chain = names[0] ?? null;
+      if (!names.includes(s.chain)) {
+        const best = defaultChainInput(trace);
+        s.chain = best ? best.name ?? best.id : null;
+      }
       const from = s.position;
       s.position = clampPosition(s.timeline, position);
       this.emit(EVENTS.status);

@@ -1,3 +1,5 @@
+import { opTitle, orderedLeaves } from './names.js';
+
 // The chain rule for one input: every path from the input to the output, the product of the
 // local gradients along each path, and the sum over paths. Pure: no DOM.
 //
@@ -10,7 +12,7 @@ export const MAX_PATHS = 8;
  * @returns {{count: number, paths: Array<Array<object>>, truncated: boolean, scalar: boolean,
  *   seed: any, products: Array<number|null>, total: number|null, grad: any}}
  */
-export function chainRule(trace, inputId, { limit = MAX_PATHS } = {}) {
+export function chainRule(trace, inputId, { limit = MAX_PATHS, ops = {} } = {}) {
   const byId = new Map(trace.nodes.map((n) => [n.id, n]));
   const carrying = trace.edges.filter((e) => e.downstream !== null);
   const inEdges = new Map();
@@ -53,7 +55,8 @@ export function chainRule(trace, inputId, { limit = MAX_PATHS } = {}) {
     target: e.target,
     source: e.source,
     op: byId.get(e.target).op,
-    title: byId.get(e.target).label,
+    title: opTitle(byId.get(e.target).op, ops),
+    name: byId.get(e.target).name,
     formula: e.local_formula,
     local: e.local,
   })));
@@ -71,7 +74,36 @@ export function chainRule(trace, inputId, { limit = MAX_PATHS } = {}) {
   };
 }
 
-/** The inputs the chain rule can be written for: leaves that need a gradient. */
+/** The inputs the chain rule can be written for: leaves that need a gradient, in input order. */
 export function chainInputs(trace) {
-  return trace.nodes.filter((n) => n.inputs.length === 0 && n.requires_grad && n.grad !== null);
+  return orderedLeaves(trace).filter((n) => n.requires_grad);
+}
+
+/** The input to start with: the one reached by the most paths (a fan-out shows the sum). */
+export function defaultChainInput(trace) {
+  const inputs = chainInputs(trace);
+  let best = null;
+  let most = 0;
+  for (const n of inputs) {
+    const c = pathCount(trace, n.id);
+    if (c > most) { best = n; most = c; }
+  }
+  return best ?? inputs[0] ?? null;
+}
+
+function pathCount(trace, inputId) {
+  const count = new Map([[inputId, 1]]);
+  const ins = new Map();
+  for (const e of trace.edges) {
+    if (e.downstream === null) continue;
+    if (!ins.has(e.target)) ins.set(e.target, []);
+    ins.get(e.target).push(e.source);
+  }
+  for (const id of trace.forward) {
+    if (id === inputId) continue;
+    let c = 0;
+    for (const s of ins.get(id) ?? []) c += count.get(s) ?? 0;
+    if (c) count.set(id, c);
+  }
+  return count.get(trace.output) ?? 0;
 }

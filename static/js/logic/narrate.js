@@ -1,6 +1,7 @@
 // One plain-text sentence per position, for screen readers (aria-live) and for copying into
 // notes. Pure: no DOM. Numbers use ASCII minus signs so the text pastes cleanly anywhere.
 import { formatNumber, formatShape } from './format.js';
+import { nodeName } from './names.js';
 import { contributionsAt } from './timeline.js';
 
 const num = (v) => (Array.isArray(v) ? `a ${formatShape(shapeOf(v), { ascii: true })} tensor` : formatNumber(v, { ascii: true }));
@@ -11,12 +12,10 @@ function shapeOf(v) {
   return s;
 }
 
-/** "negate (n2)" style name of a node, for sentences. */
-export function nodeName(node) {
-  return node.name && node.inputs.length ? `${node.name} (${node.label === node.name ? node.op : node.label})` : node.label;
-}
+const capitalize = (t) => t.charAt(0).toUpperCase() + t.slice(1);
 
-export function narrate(trace, timeline, p) {
+export function narrate(trace, timeline, p, ops = {}) {
+  const name = (n) => nodeName(n, ops);
   const pos = timeline.positions[p];
   if (!pos) return '';
   const nodes = timeline.nodes;
@@ -29,13 +28,13 @@ export function narrate(trace, timeline, p) {
   }
   if (pos.kind === 'forward') {
     const node = nodes.get(pos.node);
-    const ins = node.inputs.map((id) => `${num(nodes.get(id).value)} from ${nodeName(nodes.get(id))}`);
-    return `Forward step ${pos.index + 1} of ${timeline.forwardCount}: ${nodeName(node)} takes `
+    const ins = node.inputs.map((id) => `${num(nodes.get(id).value)} from ${name(nodes.get(id))}`);
+    return `Forward step ${pos.index + 1} of ${timeline.forwardCount}: ${name(node)} takes `
       + `${ins.join(' and ')} and gives ${num(node.value)}.`;
   }
   if (pos.kind === 'backward') {
     const node = nodes.get(pos.node);
-    const parts = [`Backprop step ${pos.index + 1} of ${timeline.backwardCount} at ${nodeName(node)}: `
+    const parts = [`Backprop step ${pos.index + 1} of ${timeline.backwardCount} at ${name(node)}: `
       + `the upstream gradient ${num(pos.step.upstream)} arrives`];
     const fan = timeline.incoming.get(pos.node) ?? [];
     if (fan.length > 1 && p >= timeline.gradAt.get(pos.node)) {
@@ -46,10 +45,10 @@ export function narrate(trace, timeline, p) {
       const e = timeline.edges.get(id);
       const src = nodes.get(e.source);
       if (e.downstream === null) {
-        parts.push(`${nodeName(src)} is a constant, so it needs no gradient.`);
+        parts.push(`${name(src)} needs no gradient, so none is sent to it.`);
         continue;
       }
-      let s = `Toward ${nodeName(src)}: `;
+      let s = `Toward ${name(src)}: `;
       if (e.local !== null && !Array.isArray(e.local) && !Array.isArray(e.upstream)) {
         s += `upstream ${num(e.upstream)} × local gradient ${num(e.local)} = downstream ${num(e.downstream)}`;
       } else if (e.local !== null) {
@@ -68,13 +67,13 @@ export function narrate(trace, timeline, p) {
         if (got.length === expected && got[got.length - 1].edge === id) {
           const scalars = got.every((c) => typeof c.value === 'number');
           const sum = scalars ? ` ${got.map((c) => num(c.value)).join(' + ')} = ${num(src.grad)}` : ` ${num(src.grad)}`;
-          parts.push(`${nodeName(src)} fans out, so its ${expected} contributions are summed:${sum}.`);
+          parts.push(`${name(src)} fans out, so its ${expected} contributions are summed:${sum}.`);
         } else if (got.length < expected && got[got.length - 1]?.edge === id) {
-          parts.push(`${nodeName(src)} fans out: ${got.length} of ${expected} contributions have arrived.`);
+          parts.push(`${name(src)} fans out: ${got.length} of ${expected} contributions have arrived.`);
         }
       }
     }
-    return parts.join(' ');
+    return parts.map(capitalize).join(' ');
   }
   const grads = Object.entries(trace.gradients ?? {}).map(([k, v]) => `dL/d${k} = ${num(v)}`);
   return `Done: backprop has reached every input. ${grads.length ? `${grads.join(', ')}.` : ''}`.trim();

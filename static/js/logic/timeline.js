@@ -103,7 +103,8 @@ export function focusAt(timeline, p) {
     return { current: pos.node, nodes: ins.map((e) => e.source), edges: ins.map((e) => e.id) };
   }
   if (pos.kind === 'backward') {
-    const ids = pos.step.edges;
+    // only the edges that send a gradient (a constant input gets none)
+    const ids = pos.step.edges.filter((id) => timeline.edges.get(id).downstream !== null);
     return {
       current: pos.node,
       nodes: ids.map((id) => timeline.edges.get(id).source),

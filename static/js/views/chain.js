@@ -26,7 +26,7 @@ export function renderChain(root, state) {
     return;
   }
   select.value = node.name ?? node.id;
-  const r = chainRule(trace, node.id, { limit: MAX_PATHS });
+  const r = chainRule(trace, node.id, { limit: MAX_PATHS, ops: state.ops });
   const name = node.name ?? node.id;
   body.append(h('p', { class: 'chain-lead' },
     `∂L/∂${name} sums ${r.count === 1 ? 'one path' : `${r.count.toLocaleString('en')} paths`} from ${name} to the output; `
@@ -37,10 +37,11 @@ export function renderChain(root, state) {
     const row = h('div', { class: 'chain-factors' });
     row.append(factor('seed', mathEl('1'), r.seed, null));
     for (const f of factors) {
-      row.append(h('span', { class: 'dot' }, '·'), factor(f.title, mathEl(f.formula), f.local, f.edge));
+      row.append(h('span', { class: 'dot' }, '·'), factor(f.name ? `${f.title} (${f.name})` : f.title, mathEl(f.formula), f.local, f.edge));
     }
     if (r.products[i] !== null) {
-      row.append(h('span', { class: 'dot' }, '='), h('span', { class: 'chain-product', data: { pathProduct: String(i) } }, formatNumber(r.products[i])));
+      row.append(h('span', { class: 'chain-eq' }, h('span', { class: 'dot' }, '='), ' ',
+        h('span', { class: 'chain-product', data: { pathProduct: String(i) } }, formatNumber(r.products[i]))));
     }
     paths.append(h('li', { class: 'chain-path' }, row));
   });

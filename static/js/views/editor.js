@@ -132,15 +132,47 @@ export function renderError(root, state) {
   clear(box);
   box.hidden = !err;
   clearUnderline(root);
-  if (!err) return;
+  if (!err) {
+    renderSourceFocus(root, state);
+    return;
+  }
   const text = root.querySelector('[data-expression]').value;
-  const where = err.span ? describeSpan(text, err.span) : '';
+  // the service's messages usually say where already; add it only when they do not
+  const where = err.span && !/\bline \d/.test(err.message) ? describeSpan(text, err.span) : '';
   box.append(h('span', { class: 'error-msg' }, err.message), where ? h('span', { class: 'error-where' }, ` (${where})`) : '');
   if (err.suggestions?.length && err.span) {
-    box.append(' Did you mean ', err.suggestions.slice(0, 3).map((sug, i) => [i ? ' or ' : '',
-      h('button', { type: 'button', class: 'suggestion', data: { suggestion: sug, span: JSON.stringify(err.span) } }, sug)]), '?');
+    box.append(h('span', { class: 'suggestions' }, 'Replace with ', err.suggestions.slice(0, 3).map((sug, i) => [i ? ' or ' : '',
+      h('button', { type: 'button', class: 'suggestion', data: { suggestion: sug, span: JSON.stringify(err.span) } }, sug)])));
   }
   if (err.span) underline(root, text, err.span);
+}
+
+/** The service's warnings about the shown graph (e.g. NaN from finite inputs). */
+export function renderWarnings(root, state) {
+  const list = root.querySelector('[data-warnings]');
+  clear(list);
+  const warnings = state.trace?.warnings ?? [];
+  list.hidden = !warnings.length;
+  for (const w of warnings) list.append(h('li', {}, w));
+}
+
+/** Mark the current node's source span in the editor, while the text is what was run. */
+export function renderSourceFocus(root, state) {
+  const box = root.querySelector('[data-error]');
+  if (!box.hidden) return; // an error's underline has the backdrop
+  const backdrop = root.querySelector('[data-backdrop]');
+  const text = root.querySelector('[data-expression]').value;
+  const tl = state.timeline;
+  const pos = tl?.positions[state.position];
+  const node = pos?.node ? tl.nodes.get(pos.node) : null;
+  if (!node?.span || state.shown?.expression !== text) {
+    clear(backdrop);
+    return;
+  }
+  const o = spanToOffsets(text, node.span);
+  if (!o) return;
+  const mark = h('mark', { class: ['source-focus', `source-focus-${pos.kind}`], data: { sourceFocus: `${o.start}-${o.end}` } }, text.slice(o.start, o.end));
+  clear(backdrop).append(text.slice(0, o.start), mark, `${text.slice(o.end)} `);
 }
 
 function underline(root, text, span) {
@@ -164,6 +196,7 @@ export function renderRunStatus(root, state) {
 }
 
 function autoGrow(text) {
-  const lines = text.value.split('\n').length;
-  text.rows = Math.min(Math.max(lines, 2), 10);
+  // fit the text, wrapped lines included, up to about 12 lines; then it scrolls
+  text.style.height = 'auto';
+  text.style.height = `${Math.min(text.scrollHeight + 2, 280)}px`;
 }

@@ -3,13 +3,16 @@
 // local gradient (formula and numbers) and upstream × local = downstream; fan-out sums,
 // broadcast reductions, and the numerical check beside each analytic gradient.
 import { formatError, formatNumber, formatShape } from '../logic/format.js';
-import { narrate, nodeName } from '../logic/narrate.js';
+import { narrate } from '../logic/narrate.js';
+import { nodeName as baseName, orderedLeaves } from '../logic/names.js';
 import { contributionsAt } from '../logic/timeline.js';
 import { clear, h } from './dom.js';
 import { mathEl } from './math.js';
 import { renderValue } from './tensor.js';
 
 const VAR = ['x', 'y'];
+let OPS = {}; // op titles for the current render (set by renderStep)
+const nodeName = (n) => baseName(n, OPS);
 
 export function mountStep(root, store) {
   root.querySelector('[data-check]').addEventListener('change', (ev) => store.setCheck(ev.target.checked));
@@ -33,6 +36,7 @@ export function renderStep(root, state) {
   const narration = root.querySelector('[data-narration]');
   clear(body);
   const { trace, timeline: tl, position: p } = state;
+  OPS = state.ops;
   if (!trace || !tl) {
     title.textContent = 'Step';
     narration.textContent = '';
@@ -45,7 +49,7 @@ export function renderStep(root, state) {
   else if (pos.kind === 'forward') renderForward(body, title, ctx);
   else if (pos.kind === 'backward') renderBackward(body, title, ctx);
   else renderDone(body, title, ctx);
-  narration.textContent = narrate(trace, tl, p);
+  narration.textContent = narrate(trace, tl, p, state.ops);
 }
 
 function checkIndex(state) {
@@ -81,7 +85,7 @@ function setTitle(title, badge, text, node) {
 // -- start ----------------------------------------------------------------------------------
 function renderStart(body, title, { trace, tl }) {
   setTitle(title, phaseBadge('start', 'Start'), 'The inputs');
-  const leaves = trace.nodes.filter((n) => n.op === 'input');
+  const leaves = orderedLeaves(trace).filter((n) => n.op === 'input');
   const consts = trace.nodes.filter((n) => n.op === 'const');
   const list = h('dl', { class: 'value-list' });
   for (const n of leaves) list.append(h('dt', {}, n.label), h('dd', { data: { inputValue: n.label } }, renderValue(n.value, { label: n.label })));
@@ -170,7 +174,7 @@ function renderEdgeCard(ctx, node, e, op) {
     h('span', { class: 'to-input' }, `input ${v}`), ' ← ', nodeRef(src, { value: true })));
   if (e.downstream === null) {
     card.classList.add('is-const');
-    card.append(h('p', { class: 'muted' }, `${nodeName(src)} is a constant: no gradient is needed, none is sent.`));
+    card.append(h('p', { class: 'muted' }, `${nodeName(src)} needs no gradient, so none is sent to it.`));
     return card;
   }
   const elementwise = e.local !== null;
@@ -220,7 +224,7 @@ function renderEdgeCard(ctx, node, e, op) {
 function renderCheck(c, check) {
   const row = h('p', { class: ['check-row', c.ok ? 'check-ok' : c.kink ? 'check-kink' : 'check-bad'], data: { check: c.edge ?? c.node } },
     h('span', { class: 'row-label' }, 'numerical check'),
-    'finite difference ≈ ', renderValue(c.numeric, { label: 'finite difference' }),
+    'finite difference ≈ ', renderValue(c.numeric, { kind: 'grad', label: 'finite difference' }),
     ` · rel. error ${formatError(c.max_rel_error)} `,
     h('span', { class: 'check-mark', 'aria-label': c.ok ? 'agrees' : 'disagrees' }, c.ok ? '✓' : c.kink ? '⚠' : '✗'));
   if (c.kink) row.append(h('span', { class: 'kink-tag' }, ` at a kink (eps ${formatNumber(check.eps)}): the estimate straddles it`));
@@ -258,7 +262,7 @@ function renderContributions(ctx, node, expected, lead) {
 function renderDone(body, title, ctx) {
   const { trace, tl, p } = ctx;
   setTitle(title, phaseBadge('done', 'Done'), 'The gradients');
-  const leaves = trace.nodes.filter((n) => n.inputs.length === 0 && n.grad !== null);
+  const leaves = orderedLeaves(trace);
   const list = h('div', { class: 'grad-list' });
   for (const n of leaves) {
     const row = h('div', { class: 'grad-row' },

@@ -1,0 +1,163 @@
+"""Browser tests: the real server in a subprocess, Debian's Chromium driven by Playwright.
+
+Screenshots of each view go to artifacts/screenshots/ (git-ignored): look at them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 720}
+PHONE = {"width": 390, "height": 844}
+# Chrome logs every 4xx answer to fetch() as a console error; tests that provoke one say so.
+HTTP_4XX = "the server responded with a status of 4"
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """The real app (uvicorn server.app:app) on a free port, for the whole session."""
+    if not (ROOT / "node_modules" / "katex" / "dist" / "katex.mjs").is_file():
+        pytest.skip("node_modules/ is missing: run `npm ci` (./dev test does) so the page's "
+                    "KaTeX and dagre can be served at /vendor/")
+    port = free_port()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    log = open(ROOT / "artifacts" / "browser-server.log", "w")  # noqa: SIM115 (closed at teardown)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "server.app:app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"the server did not start; see {ROOT / 'artifacts' / 'browser-server.log'}")
+        time.sleep(0.1)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), "the browser tests need Debian's chromium at /usr/bin/chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A Playwright page plus the console errors it logged, and helpers for this app."""
+
+    def __init__(self, page, base_url: str, name: str):
+        self.page = page
+        self.base_url = base_url
+        self.name = name
+        self.errors: list[str] = []
+        self.allowed: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+
+    def open(self, query: str = "") -> None:
+        self.page.goto(f"{self.base_url}/{query}")
+        self.page.wait_for_selector("body[data-ready]", timeout=15_000)
+
+    def position(self) -> int:
+        return int(self.page.eval_on_selector("[data-timeline-slider]", "el => el.value"))
+
+    def last(self) -> int:
+        return int(self.page.eval_on_selector("[data-timeline-slider]", "el => el.max"))
+
+    def step_title(self) -> str:
+        return self.page.inner_text("[data-step-title]")
+
+    def run(self, expression: str, inputs: dict[str, str] | None = None) -> None:
+        """Type an expression, wait for its input fields, fill them, and run it."""
+        p = self.page
+        p.fill("[data-expression]", expression)
+        for name, value in (inputs or {}).items():
+            field = p.locator(f'[data-input="{name}"]')
+            field.wait_for(timeout=5_000)
+            field.fill(value)
+        p.click("[data-run]")
+        p.wait_for_function("document.body.dataset.status !== 'loading'")
+        p.wait_for_function(
+            "(e) => window.backprop.store.state.shown?.expression === e", arg=expression)
+
+    def shot(self, view: str) -> Path:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{view}-{self.name}.png"
+        self.page.screenshot(path=str(path), full_page=self.name == "phone")
+        return path
+
+    def unexpected_errors(self) -> list[str]:
+        return [e for e in self.errors if not any(a in e for a in self.allowed)]
+
+
+def _page(browser, base_url, viewport, name):
+    context = browser.new_context(viewport=viewport)
+    page = Page(context.new_page(), base_url, name)
+    yield page
+    errors = page.unexpected_errors()
+    context.close()
+    assert not errors, f"console errors: {errors}"
+
+
+@pytest.fixture
+def desktop(browser, base_url):
+    """A 1280x720 page; the test fails if the page logged a console error it did not expect."""
+    yield from _page(browser, base_url, DESKTOP, "desktop")
+
+
+@pytest.fixture
+def phone(browser, base_url):
+    yield from _page(browser, base_url, PHONE, "phone")
+
+
+@pytest.fixture(params=["desktop", "phone"])
+def any_page(request, browser, base_url):
+    """The same test at 1280x720 and at 390x844."""
+    viewport = DESKTOP if request.param == "desktop" else PHONE
+    yield from _page(browser, base_url, viewport, request.param)
