@@ -15,14 +15,22 @@ from .trace import paused_gc
 
 @dataclass
 class Record:
-    """What one backward pass did, kept on the output tensor for `engine.trace`."""
+    """What one backward pass did, kept on the output tensor for `engine.trace`.
 
-    order: list  # nodes in forward (topological) order
-    consumers: dict  # id(node) -> number of edges leaving it
-    steps: list  # (node, upstream, [(local, downstream, reduction) per input]) in backprop order
-    contributions: dict  # id(node) -> [(consumer, input index, downstream)] in arrival order
+    Nodes are referred to by their index in the forward order, and the output itself is left
+    out of `order` (it is always last): the output holds its record, so a record that held the
+    output would make a reference cycle, and every graph would wait for the cycle collector.
+    """
+
+    order: list  # nodes in forward (topological) order, without the output
+    steps: list  # (node index, upstream, [(local, downstream, reduction) per input]), backprop order
+    contributions: dict  # id(node) -> [(consumer index, input index, downstream)], arrival order
     seed: np.ndarray
     grads: dict  # id(node) -> dL/d(node) of this pass (a later pass may overwrite node.grad)
+
+    def nodes(self, output: Tensor) -> list[Tensor]:
+        """All nodes in forward order, the output last."""
+        return [*self.order, output]
 
 
 def topological_order(root: Tensor) -> tuple[list[Tensor], dict[int, int]]:
@@ -74,7 +82,8 @@ def _backward(root: Tensor, seed) -> Record:
     grads = {}
     steps = []
     contributions: dict[int, list] = {}
-    for node in reversed(order):
+    for i in range(len(order) - 1, -1, -1):
+        node = order[i]
         if not node.requires_grad:
             continue
         g = pending.pop(id(node), None)
@@ -85,20 +94,24 @@ def _backward(root: Tensor, seed) -> Record:
             continue
         op = OPS[node.op]
         values = [t.value for t in node.inputs]
-        elementwise = op.local is not None
+        local_rules = op.local
         edges = []
-        for k, (inp, rule) in enumerate(zip(node.inputs, op.rules())):
-            if not inp.requires_grad or rule is None:
+        for k, inp in enumerate(node.inputs):
+            rule = (local_rules or op.vjp)[k]
+            if rule is None or not inp.requires_grad:
                 edges.append((None, None, None))
                 continue
-            if elementwise:
+            if local_rules is not None:
                 local = rule(node.value, *values)
                 # downstream = upstream x local, then undo broadcasting
                 full = g if type(local) is float and local == 1.0 else g * local
             else:
                 local = None
                 full = rule(g, node.value, *values, **node.attrs)
-            downstream, reduction = unbroadcast(full, inp.value.shape)
+            if full.shape == inp.value.shape:
+                downstream, reduction = full, None
+            else:
+                downstream, reduction = unbroadcast(full, inp.value.shape)
             edges.append((local, downstream, reduction))
             # fan-out: contributions to one node add up (the multivariate chain rule)
             key = id(inp)
@@ -107,9 +120,10 @@ def _backward(root: Tensor, seed) -> Record:
             else:
                 pending[key] = downstream
             if consumers[key] > 1:
-                contributions.setdefault(key, []).append((node, k, downstream))
-        steps.append((node, g, edges))
+                contributions.setdefault(key, []).append((i, k, downstream))
+        steps.append((i, g, edges))
 
-    record = Record(order, consumers, steps, contributions, seed, grads)
+    order.pop()  # the output: see Record
+    record = Record(order, steps, contributions, seed, grads)
     root._record = record
     return record

@@ -53,7 +53,7 @@ def gradcheck(out: Tensor, eps: float = 1e-6, rtol: float = 1e-4, atol: float = 
     numerical estimate is not a derivative and a mismatch is expected.
     """
     record = out._record or backward(out)
-    order, seed = record.order, record.seed
+    order, seed = record.nodes(out), record.seed
     nid, eid = node_ids(order), edge_ids(order)
 
     checked_edges = [(node, k, inp) for node in order for k, inp in enumerate(node.inputs)
@@ -96,8 +96,8 @@ def gradcheck(out: Tensor, eps: float = 1e-6, rtol: float = 1e-4, atol: float = 
 
         return f
 
-    downstreams = {(id(node), k): rec[1]
-                   for node, _, recs in record.steps for k, rec in enumerate(recs)}
+    downstreams = {(id(order[i]), k): rec[1]
+                   for i, _, recs in record.steps for k, rec in enumerate(recs)}
     inputs = []
     with np.errstate(all="ignore"):
         for leaf in leaves:

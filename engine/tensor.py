@@ -41,10 +41,24 @@ class Tensor:
         """The forward value, a numpy array of this tensor's shape."""
         return np.asarray(self.value)
 
+    @data.setter
+    def data(self, value: Any) -> None:
+        """Replace the value (e.g. a gradient step `w.data -= lr * w.grad`); graphs built from
+        the old value keep it."""
+        self.value = as_array(value)
+
     @property
     def grad(self) -> np.ndarray | None:
-        """dL/d(this tensor) after `backward()`; None before, and for constants."""
-        return None if self._grad is None else np.asarray(self._grad)
+        """dL/d(this tensor) after `backward()`; None before, and for constants.
+
+        A read-only view: gradients are shared between the nodes of one pass (an add passes its
+        upstream on unchanged), so writing into one would silently change another.
+        """
+        if self._grad is None:
+            return None
+        view = np.asarray(self._grad).view()
+        view.flags.writeable = False
+        return view
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -58,20 +58,6 @@ def decode(x):
     return x
 
 
-def node_ids(order: list[Tensor]) -> dict[int, str]:
-    """Stable ids: n0, n1, ... in forward order, so one expression always gives the same ids."""
-    return {id(node): f"n{i}" for i, node in enumerate(order)}
-
-
-def edge_ids(order: list[Tensor]) -> dict[tuple[int, int], str]:
-    """e0, e1, ... by consumer in forward order, then input position."""
-    ids = {}
-    for node in order:
-        for k in range(len(node.inputs)):
-            ids[(id(node), k)] = f"e{len(ids)}"
-    return ids
-
-
 def label(node: Tensor) -> str:
     if node.name:
         return node.name
@@ -92,72 +78,93 @@ def trace(out: Tensor) -> dict:
 
 
 def _trace(out: Tensor, record) -> dict:
-    order, grads = record.order, record.grads
-    nid = node_ids(order)
-    eid = edge_ids(order)
+    order, grads = record.nodes(out), record.grads
+    index = {id(node): i for i, node in enumerate(order)}
+    # Stable ids: n0, n1, ... in forward order; e0, e1, ... by consumer, then input position.
+    nid = [f"n{i}" for i in range(len(order))]
+    first_edge = []
+    count = 0
+    for node in order:
+        first_edge.append(count)
+        count += len(node.inputs)
 
     nodes = []
-    for node in order:
+    for i, node in enumerate(order):
         value = node.value
+        grad = grads.get(id(node))
         nodes.append({
-            "id": nid[id(node)],
+            "id": nid[i],
             "op": node.op,
             "label": label(node),
             "name": node.name,
-            "inputs": [nid[id(i)] for i in node.inputs],
+            "inputs": [nid[index[id(inp)]] for inp in node.inputs],
             "attrs": _attrs(node.attrs) if node.attrs else {},
             "shape": list(value.shape),
             "value": encode(value),
-            "grad": encode(grads.get(id(node))),
+            "grad": None if grad is None else encode(grad),
             "requires_grad": node.requires_grad,
             "span": list(node.span) if node.span else None,
         })
 
-    edges = {}
+    edges: list = [None] * count
     steps = []
-    for node, g, edge_records in record.steps:
-        ids = []
+    for i, g, edge_records in record.steps:
+        node = order[i]
+        target = nid[i]
         upstream = encode(g)
         formulas = OPS[node.op].formulas
         out_shape = node.value.shape
+        ids = []
         for k, (local, downstream, reduction) in enumerate(edge_records):
-            edge_id = eid[(id(node), k)]
-            ids.append(edge_id)
-            edges[edge_id] = _edge(edge_id, nid, node, k, formulas[k], upstream,
-                                   encode(local, out_shape), encode(downstream), reduction)
-        steps.append({"node": nid[id(node)], "op": node.op, "label": label(node),
+            e = first_edge[i] + k
+            ids.append(f"e{e}")
+            edges[e] = {"id": f"e{e}", "source": nid[index[id(node.inputs[k])]],
+                        "target": target, "index": k, "upstream": upstream,
+                        "local": None if local is None else encode(local, out_shape),
+                        "local_formula": formulas[k],
+                        "downstream": None if downstream is None else encode(downstream),
+                        "reduction": reduction}
+        steps.append({"node": target, "op": node.op, "label": nodes[i]["label"],
                       "upstream": upstream, "edges": ids})
-    # edges of nodes that needed no gradient (constants only) carry no numbers
-    for node in order:
-        for k in range(len(node.inputs)):
-            edge_id = eid[(id(node), k)]
-            if edge_id not in edges:
-                edges[edge_id] = _edge(edge_id, nid, node, k, OPS[node.op].formulas[k],
-                                       None, None, None, None)
+    # edges into nodes that needed no gradient (constants only) carry no numbers
+    for i, node in enumerate(order):
+        for k, inp in enumerate(node.inputs):
+            e = first_edge[i] + k
+            if edges[e] is None:
+                edges[e] = {"id": f"e{e}", "source": nid[index[id(inp)]], "target": nid[i],
+                            "index": k, "upstream": None, "local": None,
+                            "local_formula": OPS[node.op].formulas[k], "downstream": None,
+                            "reduction": None}
 
     fanout = []
-    for node in order:
+    for i, node in enumerate(order):
         parts = record.contributions.get(id(node))
         if parts:
             fanout.append({
-                "node": nid[id(node)],
-                "contributions": [{"edge": eid[(id(c), k)], "value": encode(d)}
+                "node": nid[i],
+                "contributions": [{"edge": f"e{first_edge[c] + k}", "value": encode(d)}
                                   for c, k, d in parts],
-                "sum": encode(grads.get(id(node))),
+                "sum": encode(grads[id(node)]),
             })
 
-    gradients = {node.name: encode(grads.get(id(node))) for node in order
+    gradients = {node.name: encode(grads[id(node)]) for node in order
                  if not node.inputs and node.name and node.requires_grad}
-    return {"output": nid[id(out)], "nodes": nodes,
-            "edges": [edges[e] for e in eid.values()],
-            "forward": [n["id"] for n in nodes], "steps": steps, "fanout": fanout,
-            "gradients": gradients}
+    return {"output": nid[-1], "nodes": nodes, "edges": edges, "forward": nid,
+            "steps": steps, "fanout": fanout, "gradients": gradients}
 
 
-def _edge(edge_id, nid, node, k, formula, upstream, local, downstream, reduction) -> dict:
-    return {"id": edge_id, "source": nid[id(node.inputs[k])], "target": nid[id(node)],
-            "index": k, "upstream": upstream, "local": local, "local_formula": formula,
-            "downstream": downstream, "reduction": reduction}
+def node_ids(order: list[Tensor]) -> dict[int, str]:
+    """id(node) -> its trace id, for tools that line up with a trace (gradcheck)."""
+    return {id(node): f"n{i}" for i, node in enumerate(order)}
+
+
+def edge_ids(order: list[Tensor]) -> dict[tuple[int, int], str]:
+    """(id(consumer), input position) -> its trace id."""
+    ids = {}
+    for node in order:
+        for k in range(len(node.inputs)):
+            ids[(id(node), k)] = f"e{len(ids)}"
+    return ids
 
 
 def _attrs(attrs: dict) -> dict:

@@ -93,10 +93,6 @@ def test_gradcheck_skips_class_index_leaves():
     assert [r["name"] for r in report["inputs"]] == ["logits"]
 
 
-@pytest.mark.xfail(strict=True, reason="backward.py stores the Record on the output and the "
-                   "Record's order holds the output: a reference cycle per backward, so a "
-                   "graph and all its gradient arrays wait for the cyclic GC (bench (a) warms up "
-                   "over ~100 steps, and with gc disabled memory grows without bound)")
 def test_graph_is_freed_without_the_cycle_collector():
     import gc
     import weakref
