@@ -23,7 +23,7 @@ class Record:
     """
 
     order: list  # nodes in forward (topological) order, without the output
-    steps: list  # (node index, upstream, [(local, downstream, reduction) per input]), backprop order
+    steps: list  # (node index, upstream, [(local, downstream, reduction) per input]), backward
     contributions: dict  # id(node) -> [(consumer index, input index, downstream)], arrival order
     seed: np.ndarray
     grads: dict  # id(node) -> dL/d(node) of this pass (a later pass may overwrite node.grad)
