@@ -61,7 +61,7 @@ def topological_order(root: Tensor) -> tuple[list[Tensor], dict[int, int]]:
 def backward(root: Tensor, seed=None) -> Record:
     """Fill `.grad` of every node that needs one; record each step on `root`."""
     if seed is None:
-        seed = np.ones_like(root.value, dtype=np.float64)[()]
+        seed = _ONE if type(root.value) is np.float64 else np.ones_like(root.value)
     else:
         seed = as_array(seed)
         if seed.shape != root.shape:
@@ -69,12 +69,18 @@ def backward(root: Tensor, seed=None) -> Record:
                 f"the seed (upstream of the output) has shape {list(seed.shape)}, "
                 f"but the output has shape {list(root.shape)}"
             )
-    with paused_gc():
-        return _backward(root, seed)
-
-
-def _backward(root: Tensor, seed) -> Record:
     order, consumers = topological_order(root)
+    if len(order) < _BIG:
+        return _backward(root, seed, order, consumers)
+    with paused_gc():
+        return _backward(root, seed, order, consumers)
+
+
+_ONE = np.float64(1.0)
+_BIG = 2_000  # graphs with more nodes than this backprop with the cycle collector paused
+
+
+def _backward(root: Tensor, seed, order: list, consumers: dict) -> Record:
     for node in order:  # a second backward starts afresh: gradients are never doubled
         node._grad = None
 

@@ -73,6 +73,8 @@ def trace(out: Tensor) -> dict:
     record = out._record
     if record is None:
         raise EngineError("trace() needs a backward pass first: call out.backward()")
+    if len(record.order) < 2_000:
+        return _trace(out, record)
     with paused_gc():
         return _trace(out, record)
 
