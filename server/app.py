@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import mimetypes
+import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -19,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from .body import BodyLimitMiddleware
+from .cache import CACHE_ENTRIES, ResponseCache
 from .config import Limits
 from .errors import APIError, BadRequest, InternalError, MethodNotAllowed, NotFound
 from .responses import JSONResponse
@@ -36,13 +38,17 @@ for _type, _ext in (("text/javascript", ".mjs"), ("font/woff2", ".woff2"),
 
 
 def create_app(limits: Limits | None = None, static_dir: Path = STATIC,
-               vendor_dir: Path = NODE_MODULES) -> FastAPI:
-    """The app with these limits (default: the environment's, see server.config)."""
+               vendor_dir: Path = NODE_MODULES, cache_entries: int | None = None) -> FastAPI:
+    """The app with these limits (default: the environment's, see server.config) and a cache
+    of `cache_entries` small answers (default: $BPE_CACHE_ENTRIES or 256; 0 turns it off)."""
     limits = limits or Limits.from_env()
+    if cache_entries is None:
+        cache_entries = int(os.environ.get("BPE_CACHE_ENTRIES") or CACHE_ENTRIES)
     app = FastAPI(title="Backprop Explorer", version="0.1.0",
                   description="Type an expression, get its graph and every step of backprop.",
                   docs_url=None, redoc_url=None, default_response_class=JSONResponse)
     app.state.limits = limits
+    app.state.cache = ResponseCache(cache_entries)
     app.state.swagger_ui = (vendor_dir / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file()
     install_error_handlers(app)
     app.state.methods = {}  # path -> allowed methods, for 405s (the page at / answers 404)

@@ -38,37 +38,36 @@ class BodyLimitMiddleware:
                     await _refuse(_too_large(declared, limit), scope, receive, send)
                     return
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.body_timeout
         chunks = []
         size = 0
-        while True:
-            remaining = deadline - loop.time()
-            try:
-                if remaining <= 0:
-                    raise TimeoutError
-                message = await asyncio.wait_for(receive(), remaining)
-            except TimeoutError:
-                await _refuse(ClientTimeout(
-                    f"the request body did not arrive within {self.body_timeout:g} s "
-                    f"({size:,} bytes received)"), scope, receive, send)
-                return
-            if message["type"] == "http.disconnect":
-                return  # the client went away; nobody to answer
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await _refuse(_too_large(size, limit, at_least=True), scope, receive, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout_at(loop.time() + self.body_timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return  # the client went away; nobody to answer
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        await _refuse(_too_large(size, limit, at_least=True), scope, receive,
+                                      send)
+                        return
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            await _refuse(ClientTimeout(
+                f"the request body did not arrive within {self.body_timeout:g} s "
+                f"({size:,} bytes received)"), scope, receive, send)
+            return
         replayed = False
 
         async def replay():
             nonlocal replayed
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
         await self.app(scope, replay, send)

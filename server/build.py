@@ -49,6 +49,8 @@ _OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
               "div": operator.truediv, "pow": operator.pow, "matmul": operator.matmul}
 #: How many warnings of one kind are listed before the rest are summarised.
 MAX_WARNINGS = 5
+ELEMENTWISE_UNARY = {name for name, op in engine.OPS.items()
+                     if op.arity == 1 and op.kind == "elementwise" and not op.params}
 #: Instructions between two looks at the clock.
 CLOCK_EVERY = 64
 
@@ -69,6 +71,12 @@ def engine_error(exc: Exception, span: Span | None) -> APIError:
 def to_array(value, what: str, limits: Limits, span: Span | None = None) -> np.ndarray:
     """A float64 array of a JSON value, refused with BadInput unless it is a number or a
     rectangular nested list of numbers; the size is checked before anything is allocated."""
+    t = type(value)
+    if t is float or t is int:  # the common case: a scalar
+        try:
+            return np.array(value, dtype=np.float64)
+        except OverflowError:
+            return np.array(math.copysign(math.inf, value))
     shape = []
     level = [value]
     while level and all(type(v) is list for v in level):
@@ -272,8 +280,8 @@ def build(program: Program, values: dict, budget: Budget, sigmoid: str = "node",
         if t.span is None:
             t.span = span
         stack.append(t)
-        if nonfinite < MAX_WARNINGS and not _finite(t.value) and all(
-                _finite(i.value) for i in inputs):
+        if nonfinite < MAX_WARNINGS and not finite(t.value) and all(
+                finite(i.value) for i in inputs):
             nonfinite += 1
             warnings.append(f"{engine.OPS[t.op].title} at {where(span)} gives "
                             f"{_nonfinite_word(t.value)} from finite inputs")
@@ -284,6 +292,9 @@ def _call(name: str, operands: tuple, params: tuple, kwargs: dict, span, budget:
           sigmoid: str) -> engine.Tensor:
     if name == "sigmoid" and sigmoid == "expanded":
         return _sigmoid_expanded(operands[0], span, budget)
+    if not params and not kwargs and len(operands) == 1 and name in ELEMENTWISE_UNARY:
+        budget.add(operands[0].shape, span)  # exp, tanh, ...: the shape of the operand
+        return engine.apply(name, operands[0])
     op, tensors, attrs = engine.bind(name, operands + params, kwargs)
     shape = engine.infer_shape(name, *[t.shape for t in tensors], **attrs)
     work = None
@@ -314,7 +325,8 @@ def _sigmoid_expanded(x: engine.Tensor, span, budget: Budget) -> engine.Tensor:
     return t
 
 
-def _finite(v) -> bool:
+def finite(v) -> bool:
+    """Whether every element is finite (scalars without numpy's per-call overhead)."""
     if v.ndim == 0:
         return math.isfinite(v)
     return bool(np.isfinite(v).all())

@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="worker processes")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--cache-entries", type=int, metavar="N",
+                       help="answers to small requests kept (default 256; 0: no cache; env "
+                            "BPE_CACHE_ENTRIES)")
     _limit_options(serve)
 
     trace = sub.add_parser("trace", help="print the forward values and backward steps")
@@ -73,6 +76,8 @@ def _serve(args) -> int:
     import uvicorn
 
     _limits(args, export=True)  # fails early on a bad value
+    if args.cache_entries is not None:
+        os.environ["BPE_CACHE_ENTRIES"] = str(max(args.cache_entries, 0))
     uvicorn.run("server.app:app", host=args.host, port=args.port, workers=args.workers,
                 log_level=args.log_level, proxy_headers=False)
     return 0

@@ -11,8 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import BadRequest
 
-Number = float | list | str
-
 
 class ParseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -40,22 +38,27 @@ def body_schema(model: type[BaseModel]) -> dict:
         "application/json": {"schema": model.model_json_schema()}}}}
 
 
-async def read_json(request: Request):
-    """The parsed JSON body; 400 for a wrong content type or anything orjson refuses."""
+async def read_body(request: Request) -> bytes:
+    """The raw body, once the content type says JSON; 400 otherwise."""
     ctype = request.headers.get("content-type", "")
     media = ctype.split(";", 1)[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
         shown = media[:80] or "none"
         raise BadRequest(f"the body must be JSON sent with Content-Type: application/json "
                          f"(got {shown})")
-    body = await request.body()
+    return await request.body()
+
+
+def parse_body(model: type[BaseModel], body: bytes) -> BaseModel:
+    """The body as `model`; 400 for anything orjson refuses or the model does not accept."""
     if not body.strip():
         raise BadRequest("the request body is empty: send a JSON object")
     try:
-        return orjson.loads(body)
+        data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"the body is not valid JSON: {exc} (bare NaN and Infinity are not JSON; "
                          "write \"NaN\", \"Infinity\", \"-Infinity\")") from None
+    return validate(model, data)
 
 
 def validate(model: type[BaseModel], data) -> BaseModel:
@@ -74,11 +77,3 @@ def _json_type(x) -> str:
             int: "a number", float: "a number"}.get(type(x), type(x).__name__)
 
 
-def body(model: type[BaseModel]):
-    """A dependency that reads the body and validates it as `model`."""
-
-    async def dependency(request: Request):
-        return validate(model, await read_json(request))
-
-    dependency.__name__ = f"read_{model.__name__}"
-    return dependency

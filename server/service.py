@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from functools import lru_cache
 
 import numpy as np
 
 import engine
 
-from .build import MAX_WARNINGS, Budget, build, read_inputs, to_array
+from .build import MAX_WARNINGS, Budget, build, finite, read_inputs, to_array
 from .config import Limits
 from .errors import BadInput, LimitExceeded
 from .language import Program, compile_program
+
+#: Compiled programs are reused for repeated expressions (the presets, a student re-running
+#: with other inputs); a Program is never changed after compiling. Short expressions only.
+CACHE_SIZE = 512
+CACHE_MAX_CHARS = 2_000
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _compile_cached(expression: str, limits: Limits, sigmoid: str) -> Program:
+    return compile_program(expression, limits, sigmoid)
+
+
+def compile_expression(expression: str, limits: Limits, sigmoid: str = "node") -> Program:
+    """compile_program, through a small cache for short expressions."""
+    if len(expression) <= CACHE_MAX_CHARS:
+        return _compile_cached(expression, limits, sigmoid)
+    return compile_program(expression, limits, sigmoid)
 
 
 def describe(program: Program) -> dict:
@@ -28,14 +47,14 @@ def describe(program: Program) -> dict:
 
 def parse(expression: str, limits: Limits, sigmoid: str = "node") -> dict:
     """Check an expression without evaluating anything."""
-    return describe(compile_program(expression, limits, sigmoid))
+    return describe(compile_expression(expression, limits, sigmoid))
 
 
 def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: str = "node",
         check: bool = False, only_check: bool = False) -> dict:
     """The trace of the expression (plus "check" when asked), or the check report alone."""
     deadline = time.monotonic() + limits.time_budget
-    program = compile_program(expression, limits, sigmoid)
+    program = compile_expression(expression, limits, sigmoid)
     warnings = list(program.warnings)
     values = read_inputs(inputs, program, limits, warnings)
     budget = Budget(limits, deadline)
@@ -61,14 +80,15 @@ def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: st
             # The engine keeps its record of backprop on the output, and the record holds the
             # output: a reference cycle. Breaking it frees the graph now rather than at the
             # next full garbage collection.
-            out._record = None
+            with contextlib.suppress(AttributeError):
+                out._record = None
     if report is not None and not only_check:
         result["check"] = report
     if not out.requires_grad:
         warnings.append("the output does not depend on any input: there is nothing to "
                         "backpropagate")
     bad = [name for name, t in leaves.items()
-           if t.requires_grad and t._grad is not None and not np.isfinite(t.grad).all()]
+           if t.requires_grad and t._grad is not None and not finite(np.asarray(t._grad))]
     for name in bad[:MAX_WARNINGS]:
         warnings.append(f"the gradient of '{name}' is not finite")
     result["expression"] = expression

@@ -1,55 +1,93 @@
-"""POST /api/graph, /api/check, /api/parse: parse, call the engine, return JSON.
+"""POST /api/graph, /api/check, /api/parse: read the body, call the service, return JSON.
 
-The routes are sync (`def`): FastAPI runs them in its thread pool, so the CPU work of one request
-never blocks the event loop that serves the others.
+Small requests run right here on the event loop: a sigmoid takes ~0.1 ms, less than handing it
+to a worker thread and back costs, and their answers are cached (server/cache.py). Anything
+bigger (a body over INLINE_BODY_BYTES, or a numerical check) runs in FastAPI's thread pool, so
+its CPU time never blocks the event loop that serves the other clients.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import time
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from .. import service
-from ..config import Limits
 from ..responses import JSONResponse
-from ..schemas import CheckRequest, GraphRequest, ParseRequest, body, body_schema
+from ..schemas import (
+    CheckRequest,
+    GraphRequest,
+    ParseRequest,
+    body_schema,
+    parse_body,
+    read_body,
+)
 
 router = APIRouter(prefix="/api", tags=["expressions"])
 ERRORS = {400: {"description": "Malformed request (not JSON, wrong content type or field)"},
-          413: {"description": "Body too large"}, 408: {"description": "Body not sent in time"},
+          408: {"description": "Body not sent within the body timeout"},
+          413: {"description": "Body too large"},
           422: {"description": "The expression or its inputs are refused; the body says what "
                                "and where"}}
+#: Bodies up to this size hold at most a few hundred nodes: a few milliseconds at worst.
+INLINE_BODY_BYTES = 1024
 
 
-def get_limits(request: Request) -> Limits:
-    return request.app.state.limits
+def cached(request: Request, route: str, body: bytes) -> Response | None:
+    if len(body) > INLINE_BODY_BYTES:
+        return None
+    content = request.app.state.cache.get((route, body))
+    if content is None:
+        return None
+    return Response(content, media_type="application/json",
+                    headers={"server-timing": "cache;desc=hit"})
 
 
-Limited = Annotated[Limits, Depends(get_limits)]
-GraphBody = Annotated[GraphRequest, Depends(body(GraphRequest))]
-CheckBody = Annotated[CheckRequest, Depends(body(CheckRequest))]
-ParseBody = Annotated[ParseRequest, Depends(body(ParseRequest))]
+async def respond(request: Request, route: str, body: bytes, heavy: bool, fn, *args,
+                  **kwargs) -> JSONResponse:
+    """fn(*args) inline (and cached) or in the thread pool, with a Server-Timing header."""
+    start = time.perf_counter()
+    inline = not heavy and len(body) <= INLINE_BODY_BYTES
+    content = fn(*args, **kwargs) if inline else await run_in_threadpool(fn, *args, **kwargs)
+    response = JSONResponse(content)
+    if inline:
+        request.app.state.cache.put((route, body), response.body)
+    response.headers["server-timing"] = f"app;dur={1000 * (time.perf_counter() - start):.2f}"
+    return response
 
 
 @router.post("/graph", response_class=JSONResponse, responses=ERRORS,
              openapi_extra=body_schema(GraphRequest))
-def graph(req: GraphBody, limits: Limited) -> JSONResponse:
+async def graph(request: Request) -> Response:
     """The whole forward pass and backprop of an expression, node by node (docs/api.md)."""
-    return JSONResponse(service.run(req.expression, req.inputs, limits, seed=req.seed,
-                                    sigmoid=req.sigmoid, check=req.check))
+    body = await read_body(request)
+    if hit := cached(request, "graph", body):
+        return hit
+    req = parse_body(GraphRequest, body)
+    return await respond(request, "graph", body, req.check, service.run, req.expression,
+                         req.inputs, request.app.state.limits, seed=req.seed,
+                         sigmoid=req.sigmoid, check=req.check)
 
 
 @router.post("/check", response_class=JSONResponse, responses=ERRORS,
              openapi_extra=body_schema(CheckRequest))
-def check(req: CheckBody, limits: Limited) -> JSONResponse:
+async def check(request: Request) -> Response:
     """The numerical gradient check: central differences per input and per edge."""
-    return JSONResponse(service.run(req.expression, req.inputs, limits, seed=req.seed,
-                                    sigmoid=req.sigmoid, only_check=True))
+    req = parse_body(CheckRequest, await read_body(request))
+    return await respond(request, "check", b"", True, service.run, req.expression, req.inputs,
+                         request.app.state.limits, seed=req.seed, sigmoid=req.sigmoid,
+                         only_check=True)
 
 
 @router.post("/parse", response_class=JSONResponse, responses=ERRORS,
              openapi_extra=body_schema(ParseRequest))
-def parse(req: ParseBody, limits: Limited) -> JSONResponse:
+async def parse(request: Request) -> Response:
     """The inputs, assigned names and functions of an expression, without evaluating it."""
-    return JSONResponse(service.parse(req.expression, limits, req.sigmoid))
+    body = await read_body(request)
+    if hit := cached(request, "parse", body):
+        return hit
+    req = parse_body(ParseRequest, body)
+    return await respond(request, "parse", body, False, service.parse, req.expression,
+                         request.app.state.limits, req.sigmoid)
