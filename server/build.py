@@ -143,12 +143,21 @@ def read_inputs(raw: dict, program: Program, limits: Limits, warnings: list[str]
 # ---------------------------------------------------------------------------------------------
 # The build
 # ---------------------------------------------------------------------------------------------
-class Budget:
-    """Running totals against the limits: nodes, elements, work and the clock."""
+class Offload(Exception):  # noqa: N818 - a signal, not an error
+    """The work outgrew what may run on the event loop: run the request in a thread instead."""
 
-    def __init__(self, limits: Limits, deadline: float):
+
+class Budget:
+    """Running totals against the limits: nodes, elements, work and the clock.
+
+    `inline_cap`, when set, bounds elements and work of a request that runs on the event loop;
+    past it, `Offload` is raised and the request is started again in a worker thread.
+    """
+
+    def __init__(self, limits: Limits, deadline: float, inline_cap: int | None = None):
         self.limits = limits
         self.deadline = deadline
+        self.inline_cap = inline_cap
         self.nodes = 0
         self.elements = 0
         self.work = 0
@@ -164,6 +173,8 @@ class Budget:
         self.nodes += 1
         self.elements += size
         self.work += size if work is None else work
+        if self.inline_cap is not None and max(self.work, self.elements) > self.inline_cap:
+            raise Offload
         if self.nodes > limits.max_nodes:
             raise LimitExceeded("max_nodes", self.nodes, limits.max_nodes,
                                 f"the expression builds more than {limits.max_nodes:,} nodes",

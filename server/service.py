@@ -51,13 +51,16 @@ def parse(expression: str, limits: Limits, sigmoid: str = "node") -> dict:
 
 
 def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: str = "node",
-        check: bool = False, only_check: bool = False) -> dict:
-    """The trace of the expression (plus "check" when asked), or the check report alone."""
+        check: bool = False, only_check: bool = False, inline_cap: int | None = None) -> dict:
+    """The trace of the expression (plus "check" when asked), or the check report alone.
+
+    With `inline_cap`, raises build.Offload as soon as the graph's elements or work pass it.
+    """
     deadline = time.monotonic() + limits.time_budget
     program = compile_expression(expression, limits, sigmoid)
     warnings = list(program.warnings)
     values = read_inputs(inputs, program, limits, warnings)
-    budget = Budget(limits, deadline)
+    budget = Budget(limits, deadline, inline_cap)
     leaves: dict[str, engine.Tensor] = {}
     out = None
     try:

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from .. import service
+from ..build import Offload
 from ..responses import JSONResponse
 from ..schemas import (
     CheckRequest,
@@ -31,8 +32,11 @@ ERRORS = {400: {"description": "Malformed request (not JSON, wrong content type 
           413: {"description": "Body too large"},
           422: {"description": "The expression or its inputs are refused; the body says what "
                                "and where"}}
-#: Bodies up to this size hold at most a few hundred nodes: a few milliseconds at worst.
+#: Only bodies up to this size may run inline (compiling them takes microseconds) ...
 INLINE_BODY_BYTES = 1024
+#: ... and only while their graph holds at most this many elements and this much work (well
+#: under a millisecond); past it the request starts again in a worker thread.
+INLINE_WORK = 20_000
 
 
 def cached(request: Request, route: str, body: bytes) -> Response | None:
@@ -47,10 +51,20 @@ def cached(request: Request, route: str, body: bytes) -> Response | None:
 
 async def respond(request: Request, route: str, body: bytes, heavy: bool, fn, *args,
                   **kwargs) -> JSONResponse:
-    """fn(*args) inline (and cached) or in the thread pool, with a Server-Timing header."""
+    """fn(*args) inline (and cached) or in the thread pool, with a Server-Timing header.
+
+    service.run is capped inline (INLINE_WORK); service.parse needs no cap (its work is bounded
+    by the body's size)."""
     start = time.perf_counter()
     inline = not heavy and len(body) <= INLINE_BODY_BYTES
-    content = fn(*args, **kwargs) if inline else await run_in_threadpool(fn, *args, **kwargs)
+    if inline:
+        cap = {"inline_cap": INLINE_WORK} if fn is service.run else {}
+        try:
+            content = fn(*args, **kwargs, **cap)
+        except Offload:
+            inline = False
+    if not inline:
+        content = await run_in_threadpool(fn, *args, **kwargs)
     response = JSONResponse(content)
     if inline:
         request.app.state.cache.put((route, body), response.body)

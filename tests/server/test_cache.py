@@ -67,3 +67,16 @@ def test_lru_eviction_and_size_bound():
     assert cache.get("b") is None and cache.get("a") == b"1" and cache.get("c") == b"3"
     cache.put("d", b"x" * 11)
     assert cache.get("d") is None
+
+
+def test_small_body_with_big_work_moves_to_a_thread(make_client):
+    # 300 bytes of body, but a 10,000-element tensor: too much for the event loop
+    client = make_client()
+    body = (b'{"expression": "h = reshape(x, (100, 1)) + reshape(x, (1, 100))\\nsum(h * h)", '
+            b'"inputs": {"x": [' + b", ".join(b"1" for _ in range(100)) + b"]}}")
+    assert len(body) < 1024
+    r = client.post("/api/graph", content=body, headers=JSON)
+    assert r.status_code == 200
+    assert r.json()["nodes"][-1]["value"] == 40_000.0
+    r = client.post("/api/graph", content=body, headers=JSON)
+    assert r.headers["server-timing"].startswith("app;")  # computed in a thread: not cached

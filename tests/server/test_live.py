@@ -166,3 +166,26 @@ def test_real_server_serves_the_api(server):
     assert r.status_code == 400 and r.json()["error"]["code"] == "bad_request"
     r = httpx.get(url + "/api/examples")
     assert r.status_code == 200 and r.json()[0]["id"] == "sigmoid"
+
+
+def test_heavy_request_does_not_stall_the_others(server):
+    _, url = server
+    expression = "h = x\n" + "h = tanh(h*w + b)\n" * 3000  # 9,000 nodes, in a worker thread
+    result = {}
+
+    def heavy():
+        t = time.monotonic()
+        r = httpx.post(url + "/api/graph", json={"expression": expression,
+                                                 "inputs": {"x": 0.5, "w": 0.9, "b": 0.1}},
+                       timeout=30)
+        result["status"], result["took"] = r.status_code, time.monotonic() - t
+
+    thread = threading.Thread(target=heavy)
+    thread.start()
+    time.sleep(0.02)
+    latencies = []
+    while thread.is_alive() and len(latencies) < 50:
+        latencies.append(sigmoid(url)[1])
+    thread.join()
+    assert result["status"] == 200
+    assert latencies and max(latencies) < 0.25, (latencies, result)
