@@ -52,7 +52,7 @@ def parse(expression: str, limits: Limits, sigmoid: str = "node") -> dict:
 
 def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: str = "node",
         check: bool = False, only_check: bool = False, inline_cap: int | None = None) -> dict:
-    """The trace of the expression (plus "check" when asked), or the check report alone.
+    """The trace of the expression (plus "check" when asked), or only "check".
 
     With `inline_cap`, raises build.Offload as soon as the graph's elements or work pass it.
     """
@@ -77,7 +77,7 @@ def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: st
             budget.clock()
             report = gradcheck(out, limits) if check or only_check else None
             budget.clock()
-            result = report if only_check else engine.trace(out)
+            result = {"check": report} if only_check else engine.trace(out)
     finally:
         if out is not None:
             # The engine keeps its record of backprop on the output, and the record holds the
@@ -85,7 +85,7 @@ def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: st
             # next full garbage collection.
             with contextlib.suppress(AttributeError):
                 out._record = None
-    if report is not None and not only_check:
+    if report is not None:
         result["check"] = report
     if not out.requires_grad:
         warnings.append("the output does not depend on any input: there is nothing to "

@@ -165,10 +165,13 @@ def test_check_endpoint(client):
     r = client.post("/api/check", json={"expression": "tanh(x) * y", "inputs": {"x": 0.3, "y": 2}})
     assert r.status_code == 200
     body = r.json()
-    assert body["ok"] is True
-    assert body["inputs"] == ["x", "y"]  # the request-level list of input names
+    assert set(body) == {"expression", "inputs", "check"}
+    assert body["inputs"] == ["x", "y"]
     assert body["expression"] == "tanh(x) * y"
-    assert len(body["edges"]) == 3 and "nodes" not in body
+    check = body["check"]
+    assert check["ok"] is True
+    assert [row["name"] for row in check["inputs"]] == ["x", "y"]
+    assert len(check["edges"]) == 3
 
 
 # -- numbers ----------------------------------------------------------------------------------
