@@ -10,7 +10,7 @@ import numpy as np
 
 import engine
 
-from .build import MAX_WARNINGS, Budget, build, finite, read_inputs, to_array
+from .build import MAX_WARNINGS, Budget, build, engine_error, finite, read_inputs, to_array
 from .config import Limits
 from .errors import BadInput, LimitExceeded
 from .language import Program, compile_program
@@ -73,11 +73,14 @@ def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: st
                                    f"{list(seed.shape)}, but the output has shape "
                                    f"{list(out.shape)}")
             budget.clock()
-            out.backward(seed)
-            budget.clock()
-            report = gradcheck(out, limits) if check or only_check else None
-            budget.clock()
-            result = {"check": report} if only_check else engine.trace(out)
+            try:
+                out.backward(seed)
+                budget.clock()
+                report = gradcheck(out, limits) if check or only_check else None
+                budget.clock()
+                result = {"check": report} if only_check else engine.trace(out)
+            except engine.EngineError as exc:  # the build checked everything it could
+                raise engine_error(exc, None) from None
     finally:
         if out is not None:
             # The engine keeps its record of backprop on the output, and the record holds the
