@@ -279,16 +279,16 @@ class Compiler:
         if name in FUNCTIONS:
             raise NotAllowed(f"'{name}' is a function and cannot be assigned: choose another "
                              "name", self.span(node))
-        if name in CONSTANTS and name not in self.program.assigned:
+        if name in CONSTANTS and name not in self.defined:
             self.program.warnings.append(f"'{name}' is assigned at {where(self.span(node))}, so "
                                          "it no longer means the constant")
         return name
 
     def assign(self, name: str, stmt) -> None:
         self.code.append((ASSIGN, name, None, self.span(stmt)))
-        self.defined.add(name)
-        if name not in self.program.assigned:
+        if name not in self.defined:
             self.program.assigned.append(name)
+        self.defined.add(name)
 
     def check_identifier(self, name: str, node) -> None:
         if name.startswith("__"):
