@@ -38,10 +38,11 @@ class BodyLimitMiddleware:
                     await _refuse(_too_large(declared, limit), scope, receive, send)
                     return
         loop = asyncio.get_running_loop()
+        start = loop.time()
         chunks = []
         size = 0
         try:
-            async with asyncio.timeout_at(loop.time() + self.body_timeout):
+            async with asyncio.timeout_at(start + self.body_timeout):
                 while True:
                     message = await receive()
                     if message["type"] == "http.disconnect":
@@ -56,9 +57,11 @@ class BodyLimitMiddleware:
                     if not message.get("more_body", False):
                         break
         except TimeoutError:
-            await _refuse(ClientTimeout(
-                f"the request body did not arrive within {self.body_timeout:g} s "
-                f"({size:,} bytes received)"), scope, receive, send)
+            err = ClientTimeout(f"the request body did not arrive within {self.body_timeout:g} s "
+                                f"({size:,} bytes received)")
+            err.limit = {"name": "body_timeout", "value": round(loop.time() - start, 3),
+                         "max": self.body_timeout}
+            await _refuse(err, scope, receive, send)
             return
         replayed = False
 

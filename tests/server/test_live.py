@@ -117,6 +117,9 @@ def test_trickling_client_is_cut_off_while_others_are_served(server):
     assert status == 408
     assert error["error"]["code"] == "timeout"
     assert "did not arrive within 1 s" in error["error"]["message"]
+    limit = error["error"]["limit"]
+    assert limit["name"] == "body_timeout" and limit["max"] == BODY_TIMEOUT
+    assert limit["value"] >= BODY_TIMEOUT
     assert BODY_TIMEOUT - 0.1 < elapsed < BODY_TIMEOUT + 2
     assert after == b""  # and the connection is closed
 
