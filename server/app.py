@@ -70,7 +70,9 @@ def tune_gc() -> None:
     """A 10,000-node request allocates ~200,000 objects; with Python's default threshold (700)
     that triggers several full collections per request, each scanning the whole heap (~25% of
     the request's time). Collect young objects less often, and move everything alive at startup
-    (modules, numpy, FastAPI) out of the collector's way."""
+    (modules, numpy, FastAPI) out of the collector's way. Once per process."""
+    if gc.get_threshold()[0] >= 50_000:
+        return
     gc.set_threshold(50_000, 20, 50)
     gc.freeze()
 
