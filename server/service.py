@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from functools import lru_cache
 
@@ -62,32 +61,23 @@ def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: st
     values = read_inputs(inputs, program, limits, warnings)
     budget = Budget(limits, deadline, inline_cap)
     leaves: dict[str, engine.Tensor] = {}
-    out = None
-    try:
-        with np.errstate(all="ignore"):
-            out = build(program, values, budget, sigmoid, warnings, leaves)
-            if seed is not None:
-                seed = to_array(seed, "the seed (upstream of the output)", limits)
-                if seed.shape != out.shape:
-                    raise BadInput(f"the seed (upstream of the output) has shape "
-                                   f"{list(seed.shape)}, but the output has shape "
-                                   f"{list(out.shape)}")
+    with np.errstate(all="ignore"):
+        out = build(program, values, budget, sigmoid, warnings, leaves)
+        if seed is not None:
+            seed = to_array(seed, "the seed (upstream of the output)", limits)
+            if seed.shape != out.shape:
+                raise BadInput(f"the seed (upstream of the output) has shape "
+                               f"{list(seed.shape)}, but the output has shape "
+                               f"{list(out.shape)}")
+        budget.clock()
+        try:
+            out.backward(seed)
             budget.clock()
-            try:
-                out.backward(seed)
-                budget.clock()
-                report = gradcheck(out, limits) if check or only_check else None
-                budget.clock()
-                result = {"check": report} if only_check else engine.trace(out)
-            except engine.EngineError as exc:  # the build checked everything it could
-                raise engine_error(exc, None) from None
-    finally:
-        if out is not None:
-            # The engine keeps its record of backprop on the output, and the record holds the
-            # output: a reference cycle. Breaking it frees the graph now rather than at the
-            # next full garbage collection.
-            with contextlib.suppress(AttributeError):
-                out._record = None
+            report = gradcheck(out, limits) if check or only_check else None
+            budget.clock()
+            result = {"check": report} if only_check else engine.trace(out)
+        except engine.EngineError as exc:  # the build checked everything it could
+            raise engine_error(exc, None) from None
     if report is not None:
         result["check"] = report
     if not out.requires_grad:

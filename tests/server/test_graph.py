@@ -288,3 +288,28 @@ def test_the_server_stays_correct_after_refusals(graph):
         assert status == 422
     assert graph("1/(1+exp(-z))", {"z": 0}) == graph("1/(1+exp(-z))", {"z": 0})
     assert graph("1/(1+exp(-z))", {"z": 0})[1]["gradients"] == {"z": 0.25}
+
+
+def test_a_request_leaves_no_graph_behind():
+    """Each request's graph is freed by reference counting alone, without the cycle collector."""
+    import gc
+
+    import engine
+    from server import service
+    from server.config import Limits
+
+    def tensors() -> int:
+        return sum(isinstance(o, engine.Tensor) for o in gc.get_objects())
+
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        before = tensors()
+        for k in range(20):
+            service.run("h = tanh(x*w + b)\nsum(h)", {"x": [1, k], "w": 3, "b": 1}, Limits(),
+                        check=True)
+        assert tensors() == before
+    finally:
+        if enabled:
+            gc.enable()
