@@ -31,14 +31,64 @@ export function nodeSize(text) {
   return { width: Math.max(MIN_WIDTH, Math.ceil(w + 2 * PAD_X)), height: NODE_HEIGHT };
 }
 
+// Edges that span many layers are what make a layered layout slow: each becomes a chain of
+// dummy nodes that every ordering sweep moves (a shared weight used by 100 layers of a
+// recurrence is ~10,000 dummies and dagre needs seconds). So: layers are fixed up front
+// ("as late as possible": each node just left of its nearest consumer, which is what an
+// expression tree wants), the longest edges are left out of dagre until the dummies fit a
+// budget, and those are drawn afterwards as plain curves. Small graphs keep every edge.
+const DUMMY_BUDGET = 400;
+const ALWAYS_KEPT_SPAN = 2;
+
+/** Layer of each node, as late as possible: the output rightmost, each node one left of its nearest consumer. */
+export function layers(trace) {
+  const consumers = new Map();
+  for (const e of trace.edges) {
+    if (!consumers.has(e.source)) consumers.set(e.source, []);
+    consumers.get(e.source).push(e.target);
+  }
+  const rank = new Map();
+  let min = 0;
+  for (let i = trace.forward.length - 1; i >= 0; i -= 1) {
+    const id = trace.forward[i];
+    const cs = consumers.get(id);
+    let r = 0;
+    if (cs) {
+      r = Infinity;
+      for (const c of cs) r = Math.min(r, rank.get(c) - 1);
+    }
+    rank.set(id, r);
+    if (r < min) min = r;
+  }
+  for (const [id, r] of rank) rank.set(id, r - min);
+  return rank;
+}
+
+/** The edges dagre lays out: all of them unless their dummy nodes would pass the budget. */
+export function keptEdges(trace, rank, budget = DUMMY_BUDGET) {
+  const spans = trace.edges.map((e) => ({ e, span: rank.get(e.target) - rank.get(e.source) }));
+  let dummies = spans.reduce((acc, x) => acc + x.span - 1, 0);
+  const kept = new Set(trace.edges.map((e) => e.id));
+  if (dummies <= budget) return kept;
+  spans.sort((a, b) => b.span - a.span);
+  for (const { e, span } of spans) {
+    if (dummies <= budget || span <= ALWAYS_KEPT_SPAN) break;
+    kept.delete(e.id);
+    dummies -= span - 1;
+  }
+  return kept;
+}
+
 /**
  * Lay the graph out left to right: inputs on the left, the output on the right.
- * @returns {{nodes: Map, edges: Map, width: number, height: number, ms: number}}
+ * @returns {{nodes: Map, edges: Map, width: number, height: number, ms: number, dropped: number}}
  */
 export function layoutTrace(trace, { opTitles = {} } = {}) {
   const t0 = performance.now();
   const g = new graphlib.Graph({ multigraph: true });
   const big = trace.nodes.length > 150;
+  const rank = layers(trace);
+  const kept = keptEdges(trace, rank);
   g.setGraph({
     rankdir: 'LR',
     nodesep: big ? 14 : 22,
@@ -46,8 +96,10 @@ export function layoutTrace(trace, { opTitles = {} } = {}) {
     edgesep: 10,
     marginx: 16,
     marginy: 16,
-    // network-simplex gives the shortest edges; tight-tree is close and much faster when big
-    ranker: big ? 'tight-tree' : 'network-simplex',
+    // our layers; dagre doubles every edge's length to make room for edge labels
+    ranker: (lg) => {
+      for (const v of lg.nodes()) lg.node(v).rank = rank.has(v) ? 2 * rank.get(v) : -1;
+    },
   });
   const texts = new Map();
   const fans = new Set((trace.fanout ?? []).map((f) => f.node));
@@ -57,6 +109,7 @@ export function layoutTrace(trace, { opTitles = {} } = {}) {
     g.setNode(n.id, nodeSize(text));
   }
   for (const e of trace.edges) {
+    if (!kept.has(e.id)) continue;
     // room for the gradient label only on edges that will carry one
     const label = e.downstream === null ? { width: 0, height: 0 } : { ...EDGE_LABEL };
     g.setEdge(e.source, e.target, { ...label, labelpos: 'c' }, e.id);
@@ -70,16 +123,34 @@ export function layoutTrace(trace, { opTitles = {} } = {}) {
   }
   const edges = new Map();
   for (const e of trace.edges) {
-    const d = g.edge(e.source, e.target, e.id);
-    const points = d.points;
-    edges.set(e.id, {
-      points,
-      path: curvePath(points),
-      label: { x: d.x ?? points[Math.floor(points.length / 2)].x, y: d.y ?? points[Math.floor(points.length / 2)].y },
-    });
+    if (kept.has(e.id)) {
+      const d = g.edge(e.source, e.target, e.id);
+      const mid = d.points[Math.floor(d.points.length / 2)];
+      edges.set(e.id, { points: d.points, path: curvePath(d.points), label: { x: d.x ?? mid.x, y: d.y ?? mid.y }, long: false });
+    } else {
+      edges.set(e.id, longEdge(nodes.get(e.source), nodes.get(e.target)));
+    }
   }
   const { width, height } = g.graph();
-  return { nodes, edges, width, height, ms: performance.now() - t0 };
+  return { nodes, edges, width, height, ms: performance.now() - t0, dropped: trace.edges.length - kept.size };
+}
+
+/** A long edge left out of dagre: a smooth curve from the source's right side to the target's left. */
+function longEdge(a, b) {
+  const x1 = a.x + a.width / 2;
+  const y1 = a.y;
+  const x2 = b.x - b.width / 2;
+  const y2 = b.y;
+  const dx = Math.max(40, (x2 - x1) / 3);
+  const f = (v) => Math.round(v * 10) / 10;
+  const points = [{ x: x1, y: y1 }, { x: x2, y: y2 }];
+  return {
+    points,
+    path: `M${f(x1)},${f(y1)}C${f(x1 + dx)},${f(y1)},${f(x2 - dx)},${f(y2)},${f(x2)},${f(y2)}`,
+    // the label sits near the target, where the curve is its own
+    label: { x: x2 - Math.min(60, (x2 - x1) / 4), y: y2 + (y1 - y2) * 0.06 },
+    long: true,
+  };
 }
 
 /** A smooth cubic B-spline through dagre's points (the curve d3's curveBasis draws). */

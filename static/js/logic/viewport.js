@@ -16,9 +16,9 @@ export function fitTransform(contentW, contentH, viewW, viewH, { pad = 16, maxK 
   return { k, x, y };
 }
 
-/** The smallest zoom that keeps node text readable on a small screen. */
+/** The smallest zoom that keeps node text readable (the Fit button may go smaller). */
 export function readableZoom(viewW) {
-  return viewW < 560 ? 0.62 : MIN_ZOOM;
+  return viewW < 560 ? 0.62 : 0.45;
 }
 
 /** Zoom by `factor` keeping the screen point (px, py) fixed. */
