@@ -5,7 +5,7 @@ import { Store } from './store.js';
 import { mountChain, renderChain, renderChainPosition } from './views/chain.js';
 import {
   mountEditor, renderError, renderInputErrors, renderInputs, renderPresets, renderRunStatus, renderSource,
-  renderSourceFocus, renderWarnings,
+  renderSourceFocus, renderStale, renderWarnings,
 } from './views/editor.js';
 import { fitGraph, mountGraph, renderGraph, updateGraph, zoomBy } from './views/graph.js';
 import { mountStep, renderCheckToggle, renderStep } from './views/step.js';
@@ -51,6 +51,7 @@ on(EVENTS.trace, (s) => {
   const layout = renderGraph(graph, s);
   renderInputs(panels.source, s);
   renderWarnings(panels.source, s);
+  renderStale(panels.source, s);
   renderTimeline(panels.timeline, s);
   renderChain(panels.chain, s);
   renderCheckToggle(panels.step, s);

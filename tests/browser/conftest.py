@@ -126,10 +126,16 @@ class Page:
         p.wait_for_function(
             "(e) => window.backprop.store.state.shown?.expression === e", arg=expression)
 
-    def shot(self, view: str) -> Path:
+    def shot(self, view: str, focus: str = "[data-panel=graph]") -> Path:
+        """Save what the screen shows; on the phone, scrolled so `focus` is at the top."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{view}-{self.name}.png"
-        self.page.screenshot(path=str(path), full_page=self.name == "phone")
+        if self.name == "phone" and focus:
+            self.page.eval_on_selector(focus, "el => el.scrollIntoView({block: 'start'})")
+            self.page.wait_for_timeout(50)
+        self.page.screenshot(path=str(path))
+        if self.name == "phone":
+            self.page.screenshot(path=str(SHOTS / f"{view}-{self.name}-full.png"), full_page=True)
         return path
 
     def unexpected_errors(self) -> list[str]:

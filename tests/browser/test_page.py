@@ -38,7 +38,7 @@ def test_opens_with_the_posts_sigmoid(any_page):
     assert page.locator("[data-node]").count() == 6
     assert p.position() == 0 and p.last() == 9  # start, 4 forward, 4 backprop, done
     assert "Start" in p.step_title()
-    p.shot("start")
+    p.shot("start", focus=None)
 
 
 def test_sigmoid_backprop_reads_025_through_the_four_steps(any_page):
@@ -58,7 +58,7 @@ def test_sigmoid_backprop_reads_025_through_the_four_steps(any_page):
     assert page.inner_text('[data-gradient="z"]') == "0.25"
     assert page.text_content('[data-node="n1"] .node-grad') == "grad 0.25"
     assert "Done" in p.step_title()
-    p.shot("done")
+    p.shot("done", focus="[data-panel=step]")
     # step back: the last backprop step again, with its equation written out
     page.click('[data-action="prev"]')
     assert p.position() == steps[-1]["position"]
@@ -105,7 +105,7 @@ def test_fanout_sums_two_contributions_at_x(any_page):
     assert page.locator(".chain-path").count() == 2
     total = re.sub(r"\s+", "", page.inner_text('[data-chain-total="x"]'))
     assert total.endswith("=5") and ("2+3" in total or "3+2" in total)
-    p.shot("fanout")
+    p.shot("fanout", focus="[data-panel=step]")
 
 
 def test_x_times_x_draws_two_edges(desktop):
@@ -243,7 +243,7 @@ def test_tensors_and_a_broadcast_reduction(any_page):
     assert "summed over axis 0" in text and "2×3" in text and text.count("3") >= 2
     assert page.locator('table.matrix[data-shape="2x3"]').count() >= 2
     assert "axis 0 from shape 2x3 to 3" in page.inner_text("[data-narration]")
-    p.shot("tensors")
+    p.shot("tensors", focus="[data-panel=step]")
 
 
 def test_numerical_check_beside_each_gradient(desktop):

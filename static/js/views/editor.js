@@ -12,6 +12,7 @@ export function mountEditor(root, store) {
   });
   text.addEventListener('input', () => {
     store.setExpression(text.value);
+    renderStale(root, store.state);
     clearUnderline(root);
     autoGrow(text);
     syncOptions(root, store.state);
@@ -57,6 +58,12 @@ export function mountEditor(root, store) {
   });
 }
 
+/** Say so when the text differs from what the graph shows. */
+export function renderStale(root, state) {
+  const stale = !!state.shown && state.shown.expression !== state.expression;
+  root.querySelector('[data-stale]').hidden = !stale;
+}
+
 export function renderPresets(root, state) {
   const select = root.querySelector('[data-preset]');
   clear(select);
@@ -71,6 +78,7 @@ export function renderSource(root, state) {
   if (text.value !== state.expression) text.value = state.expression;
   autoGrow(text);
   root.querySelector('[data-preset]').value = state.exampleId ?? '';
+  renderStale(root, state);
   renderInputs(root, state);
   syncOptions(root, state);
 }

@@ -231,13 +231,20 @@ function renderCheck(c, check) {
   return row;
 }
 
+const MAX_LISTED = 8; // a weight shared by hundreds of ops: list a few, sum them all
+
 function renderContributions(ctx, node, expected, lead) {
   const { tl, p } = ctx;
   const got = contributionsAt(tl, node.id, p);
   const box = h('div', { class: 'fanout-box', data: { fanout: node.id } });
   box.append(h('p', { class: 'fanout-head' }, nodeRef(node), ` is used ${expected} times, so ${lead} ${expected} contributions:`));
   const list = h('ul', { class: 'fanout-list' });
-  for (const c of got) {
+  const shown = got.length > MAX_LISTED ? [...got.slice(0, MAX_LISTED - 2), null, ...got.slice(-2)] : got;
+  for (const c of shown) {
+    if (c === null) {
+      list.append(h('li', { class: 'muted' }, `… ${got.length - (MAX_LISTED - 2) - 2} more …`));
+      continue;
+    }
     const e = tl.edges.get(c.edge);
     const consumer = tl.nodes.get(e.target);
     const at = tl.edgeGradAt.get(c.edge);
@@ -247,11 +254,11 @@ function renderContributions(ctx, node, expected, lead) {
   }
   box.append(list);
   const scalars = got.every((c) => typeof c.value === 'number');
-  if (got.length === expected && scalars) {
+  if (got.length === expected && scalars && got.length <= MAX_LISTED) {
     box.append(h('p', { class: 'fanout-sum', data: { fanoutSum: node.id } },
       got.map((c) => formatNumber(c.value)).join(' + '), ' = ', h('strong', {}, formatNumber(node.grad))));
   } else if (got.length === expected) {
-    box.append(h('p', { class: 'fanout-sum', data: { fanoutSum: node.id } }, 'sum = ', renderValue(node.grad, { kind: 'grad' })));
+    box.append(h('p', { class: 'fanout-sum', data: { fanoutSum: node.id } }, `sum of the ${expected} = `, renderValue(node.grad, { kind: 'grad' })));
   } else {
     box.append(h('p', { class: 'muted' }, `${got.length} of ${expected} arrived so far.`));
   }
@@ -271,7 +278,7 @@ function renderDone(body, title, ctx) {
     const fan = tl.incoming.get(n.id) ?? [];
     if (fan.length > 1) {
       const got = contributionsAt(tl, n.id, p);
-      if (got.every((c) => typeof c.value === 'number')) {
+      if (got.length <= MAX_LISTED && got.every((c) => typeof c.value === 'number')) {
         row.append(h('span', { class: 'sum-note', data: { fanoutSum: n.id } }, ` = ${got.map((c) => formatNumber(c.value)).join(' + ')} (fan-out: ${fan.length} contributions)`));
       } else row.append(h('span', { class: 'sum-note' }, ` (sum of ${fan.length} contributions)`));
     }
