@@ -121,6 +121,22 @@ def test_x_times_x_draws_two_edges(desktop):
     assert p.page.inner_text('[data-gradient="x"]') == "6"
 
 
+def test_sigmoid_as_one_node_or_as_its_steps(desktop):
+    p = desktop
+    p.open()
+    page = p.page
+    p.run("sigmoid(z)", {"z": "0"})
+    assert page.is_visible("[data-sigmoid]")
+    assert p.last() == 3  # start, sigmoid forward, sigmoid backprop, done
+    page.select_option("[data-sigmoid]", "expanded")
+    page.click("[data-run]")
+    page.wait_for_function("window.backprop.store.state.timeline.last === 9")
+    page.keyboard.press("End")
+    assert page.inner_text('[data-gradient="z"]') == "0.25"
+    page.wait_for_timeout(300)
+    assert "opt.sigmoid=expanded" in page.url
+
+
 # -- errors -------------------------------------------------------------------------------
 @pytest.mark.parametrize("source, bad", [
     ("1/(1+exq(-z))", "exq"),

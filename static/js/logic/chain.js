@@ -1,10 +1,11 @@
-import { opTitle, orderedLeaves } from './names.js';
-
 // The chain rule for one input: every path from the input to the output, the product of the
 // local gradients along each path, and the sum over paths. Pure: no DOM.
 //
 // dL/dz = sum over paths p of  seed * prod over edges e in p of local(e),
 // written output-first, as the post does: 1 · −1(1+e^{−z})^{−2} · 1 · e^{−z} · −1 = 0.25.
+
+import { toNumber } from './format.js';
+import { opTitle, orderedLeaves } from './names.js';
 
 export const MAX_PATHS = 8;
 
@@ -48,8 +49,9 @@ export function chainRule(trace, inputId, { limit = MAX_PATHS, ops = {} } = {}) 
   }
   paths.length = Math.min(paths.length, limit);
 
-  const scalar = typeof seed === 'number'
-    && paths.every((p) => p.every((e) => typeof e.local === 'number' && e.reduction === null));
+  // scalars may be the non-finite strings "NaN", "Infinity", "-Infinity"
+  const isScalar = (v) => v !== null && !Array.isArray(v);
+  const scalar = isScalar(seed) && paths.every((p) => p.every((e) => isScalar(e.local) && e.reduction === null));
   const factors = paths.map((p) => p.map((e) => ({
     edge: e.id,
     target: e.target,
@@ -60,7 +62,7 @@ export function chainRule(trace, inputId, { limit = MAX_PATHS, ops = {} } = {}) 
     formula: e.local_formula,
     local: e.local,
   })));
-  const products = factors.map((fs) => (scalar ? fs.reduce((acc, f) => acc * f.local, seed) : null));
+  const products = factors.map((fs) => (scalar ? fs.reduce((acc, f) => acc * toNumber(f.local), toNumber(seed)) : null));
   const shownAll = paths.length === total;
   return {
     count: total,

@@ -65,7 +65,7 @@ export function narrate(trace, timeline, p, ops = {}) {
       if (expected > 1) {
         const got = contributionsAt(timeline, e.source, p);
         if (got.length === expected && got[got.length - 1].edge === id) {
-          const scalars = got.length <= 8 && got.every((c) => typeof c.value === 'number');
+          const scalars = got.length <= 8 && got.every((c) => !Array.isArray(c.value));
           const sum = scalars ? ` ${got.map((c) => num(c.value)).join(' + ')} = ${num(src.grad)}` : ` ${num(src.grad)}`;
           parts.push(`${name(src)} fans out, so its ${expected} contributions are summed:${sum}.`);
         } else if (got.length < expected && got[got.length - 1]?.edge === id) {

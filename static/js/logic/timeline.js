@@ -6,6 +6,8 @@
 // moving from p to q touches only what changes between them (a step costs O(changes), not
 // O(graph)), which keeps a 1,000-node graph under one frame per step.
 
+import { toNumber } from './format.js';
+
 /**
  * @param {object} trace the service's trace (docs/trace-format.md)
  * @returns {object} timeline
@@ -155,7 +157,7 @@ export function gradientAt(timeline, nodeId, p) {
   const got = contributionsAt(timeline, nodeId, p);
   if (got.length === 0) return { state: 'none', expected };
   let value = null;
-  if (got.every((c) => typeof c.value === 'number')) value = got.reduce((s, c) => s + c.value, 0);
+  if (got.every((c) => !Array.isArray(c.value))) value = got.reduce((s, c) => s + toNumber(c.value), 0);
   return { state: 'partial', value, received: got.length, expected };
 }
 

@@ -7,7 +7,7 @@ export const MAX_ZOOM = 2.5;
 const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
 
 /** The transform that shows the whole graph centred, never enlarged past `maxK`. */
-export function fitTransform(contentW, contentH, viewW, viewH, { pad = 16, maxK = 1.4, minK = MIN_ZOOM } = {}) {
+export function fitTransform(contentW, contentH, viewW, viewH, { pad = 16, maxK = 1.1, minK = MIN_ZOOM } = {}) {
   if (!contentW || !contentH || !viewW || !viewH) return { k: 1, x: 0, y: 0 };
   const k = clamp(Math.min((viewW - 2 * pad) / contentW, (viewH - 2 * pad) / contentH), minK, maxK);
   // too wide to fit at a readable size (a phone): start at the left, where the inputs are

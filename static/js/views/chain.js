@@ -64,7 +64,7 @@ export function renderChain(root, state) {
 function factor(label, formula, value, edge) {
   return h('span', { class: 'factor', data: edge ? { factorEdge: edge } : {} },
     h('span', { class: 'factor-formula' }, formula),
-    h('span', { class: 'factor-value' }, typeof value === 'number' ? formatNumber(value) : Array.isArray(value) ? 'tensor' : '—'),
+    h('span', { class: 'factor-value' }, value === null || value === undefined ? '—' : Array.isArray(value) ? 'tensor' : formatNumber(value)),
     h('span', { class: 'factor-label' }, label));
 }
 

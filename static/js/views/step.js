@@ -79,7 +79,7 @@ function term(label, content, cls) {
 }
 
 function setTitle(title, badge, text, node) {
-  clear(title).append(badge, ' ', h('span', { class: 'step-op' }, text), node ? h('span', { class: 'step-node-id' }, node.id) : '');
+  clear(title).append(badge, ' ', h('span', { class: node ? 'step-op' : 'step-heading' }, text), node ? h('span', { class: 'step-node-id' }, node.id) : '');
 }
 
 // -- start ----------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ function renderContributions(ctx, node, expected, lead) {
       h('button', { class: 'link', type: 'button', data: { goto: String(at) }, title: 'go to that step' }, `${nodeName(consumer)} (${consumer.id})`)));
   }
   box.append(list);
-  const scalars = got.every((c) => typeof c.value === 'number');
+  const scalars = got.every((c) => !Array.isArray(c.value));
   if (got.length === expected && scalars && got.length <= MAX_LISTED) {
     box.append(h('p', { class: 'fanout-sum', data: { fanoutSum: node.id } },
       got.map((c) => formatNumber(c.value)).join(' + '), ' = ', h('strong', {}, formatNumber(node.grad))));
@@ -278,7 +278,7 @@ function renderDone(body, title, ctx) {
     const fan = tl.incoming.get(n.id) ?? [];
     if (fan.length > 1) {
       const got = contributionsAt(tl, n.id, p);
-      if (got.length <= MAX_LISTED && got.every((c) => typeof c.value === 'number')) {
+      if (got.length <= MAX_LISTED && got.every((c) => !Array.isArray(c.value))) {
         row.append(h('span', { class: 'sum-note', data: { fanoutSum: n.id } }, ` = ${got.map((c) => formatNumber(c.value)).join(' + ')} (fan-out: ${fan.length} contributions)`));
       } else row.append(h('span', { class: 'sum-note' }, ` (sum of ${fan.length} contributions)`));
     }
