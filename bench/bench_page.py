@@ -15,13 +15,14 @@ Targets (issue 4): a 300-node graph painted within 500 ms; every step under 16 m
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one launch recipe for tests and bench)
+from conftest import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402  (shared with the tests)
 
 
 def recurrence(nodes: int) -> tuple[str, dict]:
@@ -77,9 +78,13 @@ MEASURE_STEPS = """(limit) => {
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", default="30,300,1000")
-    ap.add_argument("--runs", type=int, default=3, help="draws per size (the best and median are shown)")
+    ap.add_argument(
+        "--runs", type=int, default=3, help="draws per size (the best and median are shown)"
+    )
     ap.add_argument("--shapes", default="recurrence,polynomial")
     ap.add_argument("--max-steps", type=int, default=600, help="steps walked per graph")
     ap.add_argument("--url", help="an already running server (default: start one)")
@@ -87,22 +92,17 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    server = None
-    if args.url:
-        base = args.url.rstrip("/")
-    else:
-        import conftest
-
-        server = conftest.base_url.__wrapped__()
-        base = next(server)
-    try:
+    with contextlib.ExitStack() as stack:
+        base = args.url.rstrip("/") if args.url else stack.enter_context(running_server())
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             page.goto(base + "/")
             page.wait_for_selector("body[data-ready]", timeout=20_000)
-            print(f"{'shape':<11} {'nodes':>5} {'edges':>5} {'layout':>8} {'drawn':>8} {'painted':>8}"
-                  f" {'step mean':>9} {'step p95':>8} {'step max':>8} {'jump max':>8}   (ms)")
+            print(
+                f"{'shape':<11} {'nodes':>5} {'edges':>5} {'layout':>8} {'drawn':>8} {'painted':>8}"
+                f" {'step mean':>9} {'step p95':>8} {'step max':>8} {'jump max':>8}   (ms)"
+            )
             for shape in args.shapes.split(","):
                 for size in (int(s) for s in args.sizes.split(",")):
                     expression, inputs = SHAPES[shape](size)
@@ -114,17 +114,17 @@ def main() -> None:
                         draws.append(d)
                     steps = page.evaluate(MEASURE_STEPS, args.max_steps)
                     t = sorted(steps["times"])
+                    p95 = t[int(0.95 * (len(t) - 1))]
                     painted = [d["paintedMs"] for d in draws]
-                    print(f"{shape:<11} {draws[0]['nodes']:>5} {draws[0]['edges']:>5}"
-                          f" {statistics.median(d['layoutMs'] for d in draws):>8.1f}"
-                          f" {statistics.median(d['drawnMs'] for d in draws):>8.1f}"
-                          f" {statistics.median(painted):>8.1f}"
-                          f" {statistics.fmean(t):>9.2f} {t[int(0.95 * (len(t) - 1))]:>8.2f} {t[-1]:>8.2f}"
-                          f" {max(steps['jumps']):>8.1f}")
+                    print(
+                        f"{shape:<11} {draws[0]['nodes']:>5} {draws[0]['edges']:>5}"
+                        f" {statistics.median(d['layoutMs'] for d in draws):>8.1f}"
+                        f" {statistics.median(d['drawnMs'] for d in draws):>8.1f}"
+                        f" {statistics.median(painted):>8.1f}"
+                        f" {statistics.fmean(t):>9.2f} {p95:>8.2f} {t[-1]:>8.2f}"
+                        f" {max(steps['jumps']):>8.1f}"
+                    )
             browser.close()
-    finally:
-        if server is not None:
-            next(server, None)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Screenshots of each view go to artifacts/screenshots/ (git-ignored): look at the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -19,8 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}
@@ -41,40 +48,64 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def base_url():
-    """The real app (uvicorn server.app:app) on a free port, for the whole session."""
-    if not (ROOT / "node_modules" / "katex" / "dist" / "katex.mjs").is_file():
-        pytest.skip("node_modules/ is missing: run `npm ci` (./dev test does) so the page's "
-                    "KaTeX and dagre can be served at /vendor/")
+@contextlib.contextmanager
+def running_server():
+    """`uvicorn server.app:app` on a free port until the block ends; yields its base URL."""
     port = free_port()
     (ROOT / "artifacts").mkdir(exist_ok=True)
-    log = open(ROOT / "artifacts" / "browser-server.log", "w")  # noqa: SIM115 (closed at teardown)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "server.app:app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
+    with open(ROOT / "artifacts" / "browser-server.log", "w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "server.app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"the server did not start; see {ROOT / 'artifacts' / 'browser-server.log'}")
-        time.sleep(0.1)
-    yield url
-    proc.terminate()
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while not _healthy(url):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not start; see {log.name}")
+                time.sleep(0.1)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _healthy(url: str) -> bool:
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """The real app for the whole session."""
+    if not (ROOT / "node_modules" / "katex" / "dist" / "katex.mjs").is_file():
+        pytest.skip(
+            "node_modules/ is missing: run `npm ci` (./dev test does) so the page's "
+            "KaTeX and dagre can be served at /vendor/"
+        )
+    with running_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +155,8 @@ class Page:
         p.click("[data-run]")
         p.wait_for_function("document.body.dataset.status !== 'loading'")
         p.wait_for_function(
-            "(e) => window.backprop.store.state.shown?.expression === e", arg=expression)
+            "(e) => window.backprop.store.state.shown?.expression === e", arg=expression
+        )
 
     def shot(self, view: str, focus: str = "[data-panel=graph]") -> Path:
         """Save what the screen shows; on the phone, scrolled so `focus` is at the top."""

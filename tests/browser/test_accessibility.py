@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import ROOT
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -13,18 +12,23 @@ def axe_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => {
       const r = await axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.map(v => `${v.id} (${v.impact}): ${v.help} -- ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
+      return r.violations.map((v) =>
+        `${v.id} (${v.impact}): ${v.help} -- ${v.nodes.slice(0, 3).map((n) => n.target)}`);
     }""")
     return result
 
 
-@pytest.mark.parametrize("query", [
-    "?expr=1%2F(1%2Bexp(-z))&in.z=0",  # start
-    "?expr=1%2F(1%2Bexp(-z))&in.z=0&step=2",  # forward
-    "?expr=1%2F(1%2Bexp(-z))&in.z=0&step=8&check=1",  # backprop with the numerical check
-    "?expr=h%20%3D%20w1*x%0Ah%20%2B%20w2*x&in.w1=2&in.w2=3&in.x=0&step=9",  # done, a fan-out
-    "?expr=sum(X%20*%20b)&in.X=%5B%5B1%2C-2%5D%2C%5B3%2C4%5D%5D&in.b=%5B0.5%2C-1%5D&step=3",  # tensors
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?expr=1%2F(1%2Bexp(-z))&in.z=0",  # start
+        "?expr=1%2F(1%2Bexp(-z))&in.z=0&step=2",  # forward
+        "?expr=1%2F(1%2Bexp(-z))&in.z=0&step=8&check=1",  # backprop with the numerical check
+        "?expr=h%20%3D%20w1*x%0Ah%20%2B%20w2*x&in.w1=2&in.w2=3&in.x=0&step=9",  # done, a fan-out
+        # tensors
+        "?expr=sum(X%20*%20b)&in.X=%5B%5B1%2C-2%5D%2C%5B3%2C4%5D%5D&in.b=%5B0.5%2C-1%5D&step=3",
+    ],
+)
 def test_no_axe_violations(any_page, query):
     if not AXE.is_file():
         pytest.skip("node_modules/axe-core is missing: run npm ci")

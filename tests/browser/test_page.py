@@ -20,11 +20,15 @@ def walk_backward_steps(p) -> list[dict]:
         p.page.click('[data-action="next"]')
         if p.page.get_attribute("[data-panel=step]", "data-phase") == "backward":
             body = p.page.locator("[data-step-body]")
-            seen.append({
-                "op": body.get_attribute("data-step-op"),
-                "downstream": [d.inner_text() for d in p.page.locator("[data-downstream]").all()],
-                "position": p.position(),
-            })
+            seen.append(
+                {
+                    "op": body.get_attribute("data-step-op"),
+                    "downstream": [
+                        d.inner_text() for d in p.page.locator("[data-downstream]").all()
+                    ],
+                    "position": p.position(),
+                }
+            )
     return seen
 
 
@@ -63,11 +67,13 @@ def test_sigmoid_backprop_reads_025_through_the_four_steps(any_page):
     page.click('[data-action="prev"]')
     assert p.position() == steps[-1]["position"]
     assert "negate" in p.step_title()
-    terms = page.locator('[data-product] .term-value').all_inner_texts()
+    terms = page.locator("[data-product] .term-value").all_inner_texts()
     assert [text_number(t) for t in terms] == [-0.25, -1.0, 0.25]
-    labels = page.locator('[data-product] .term-label').all_inner_texts()
+    labels = page.locator("[data-product] .term-label").all_inner_texts()
     assert [t.lower() for t in labels] == ["upstream", "local gradient", "downstream"]
-    assert "upstream -0.25 × local gradient -1 = downstream 0.25" in page.inner_text("[data-narration]")
+    assert "upstream -0.25 × local gradient -1 = downstream 0.25" in page.inner_text(
+        "[data-narration]"
+    )
     p.shot("backprop")
 
 
@@ -78,7 +84,9 @@ def test_the_first_backprop_step_shows_the_seed_and_a_rendered_formula(desktop):
     assert "Backprop 1/4" in p.step_title() and "reciprocal" in p.step_title()
     assert page.inner_text("[data-upstream] .num") == "1"
     assert page.locator(".local-row .katex").count() == 1  # KaTeX rendered the local gradient
-    assert page.locator('[data-edge-grad="e4"].is-shown').count() == 1  # the edge shows its gradient
+    assert (
+        page.locator('[data-edge-grad="e4"].is-shown').count() == 1
+    )  # the edge shows its gradient
     assert page.locator('[data-edge="e4"].is-current-backward').count() == 1
 
 
@@ -97,8 +105,9 @@ def test_fanout_sums_two_contributions_at_x(any_page):
     at = page.evaluate(f"window.backprop.store.state.timeline.gradAt.get('{x}')")
     page.evaluate(f"window.backprop.store.goTo({at})")
     box = page.locator(f'[data-fanout="{x}"]')
-    assert sorted(box.locator("[data-contribution]").all_inner_texts()[i].split()[0]
-                  for i in range(2)) == ["2", "3"]
+    assert sorted(
+        box.locator("[data-contribution]").all_inner_texts()[i].split()[0] for i in range(2)
+    ) == ["2", "3"]
     assert box.locator("[data-fanout-sum]").inner_text().replace(" ", "") in ("2+3=5", "3+2=5")
     # the chain rule panel: two paths, 2 + 3 = 5
     assert page.input_value("[data-chain-input]") == "x"
@@ -138,10 +147,13 @@ def test_sigmoid_as_one_node_or_as_its_steps(desktop):
 
 
 # -- errors -------------------------------------------------------------------------------
-@pytest.mark.parametrize("source, bad", [
-    ("1/(1+exq(-z))", "exq"),
-    ("y = 2*z\n1/(1+exq(-y))", "exq"),
-])
+@pytest.mark.parametrize(
+    "source, bad",
+    [
+        ("1/(1+exq(-z))", "exq"),
+        ("y = 2*z\n1/(1+exq(-y))", "exq"),
+    ],
+)
 def test_an_error_underlines_the_span(desktop, source, bad):
     p = desktop
     p.allowed.append("the server responded with a status of 4")  # the 422 is the point
@@ -153,7 +165,7 @@ def test_an_error_underlines_the_span(desktop, source, bad):
     mark.wait_for()
     assert mark.inner_text() == bad
     start = int(mark.get_attribute("data-error-span").split("-")[0])
-    assert source[start:start + len(bad)] == bad
+    assert source[start : start + len(bad)] == bad
     assert page.get_attribute("[data-expression]", "aria-invalid") is not None
     assert "exq" in page.inner_text("[data-error]")
     p.shot("error")
@@ -237,8 +249,10 @@ def test_playing_runs_to_the_end(desktop):
     p = desktop
     p.open("?expr=2*x&in.x=1")
     p.page.click('[data-action="play"]')
-    p.page.wait_for_function("window.backprop.store.state.position === window.backprop.store.state.timeline.last",
-                             timeout=10_000)
+    p.page.wait_for_function(
+        "window.backprop.store.state.position === window.backprop.store.state.timeline.last",
+        timeout=10_000,
+    )
     p.page.wait_for_function("!window.backprop.store.state.playing")
 
 
@@ -251,7 +265,9 @@ def test_tensors_and_a_broadcast_reduction(any_page):
     page.wait_for_function("window.backprop.store.state.trace?.expression?.includes('X @ W')")
     tl = "window.backprop.store.state.timeline"
     # the backprop step of h = X @ W + b: b's gradient is summed over the rows
-    pos = page.evaluate(f"[...{tl}.positions.entries()].find(([i, q]) => q.kind === 'backward' && q.step.op === 'add')[0]")
+    pos = page.evaluate(
+        f"{tl}.positions.findIndex((q) => q.kind === 'backward' && q.step.op === 'add')"
+    )
     page.evaluate(f"window.backprop.store.goTo({pos})")
     note = page.locator("[data-reduction]")
     assert note.count() == 1
@@ -267,7 +283,7 @@ def test_numerical_check_beside_each_gradient(desktop):
     p.open("?expr=1%2F(1%2Bexp(-z))&in.z=0&step=8")
     page = p.page
     page.check("[data-check]")
-    row = page.locator('.check-row[data-check]')
+    row = page.locator(".check-row[data-check]")
     row.first.wait_for()
     assert "finite difference" in row.first.inner_text()
     assert page.locator(".check-ok").count() >= 1
@@ -292,7 +308,9 @@ def test_phone_width_has_no_horizontal_overflow(phone, example):
     p.open()
     page = p.page
     page.select_option("[data-preset]", example)
-    page.wait_for_function(f"window.backprop.store.state.trace && !document.querySelector('[data-run][aria-busy]')")
+    page.wait_for_function(
+        "window.backprop.store.state.trace && !document.querySelector('[data-run][aria-busy]')"
+    )
     for key in ["End", "ArrowLeft", "Home"]:
         page.keyboard.press(key)
         width = page.evaluate("document.documentElement.scrollWidth")
