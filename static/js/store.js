@@ -68,7 +68,8 @@ export class Store extends EventTarget {
     s.inputTexts = { ...s.inputTexts, ...inputs };
     s.inputOrder = Object.keys(inputs);
     s.options = { ...options };
-    s.exampleId = exampleId;
+    // a permalink to a preset shows that preset in the menu
+    s.exampleId = exampleId ?? s.examples.find((e) => e.expression === expression)?.id ?? null;
     s.parseError = null;
     this.emit(EVENTS.source);
     this.parseSoon(0);

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import ROOT
+from pathlib import Path
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+import pytest
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def axe_violations(page) -> list[str]:
