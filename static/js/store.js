@@ -79,8 +79,7 @@ export class Store extends EventTarget {
     const ex = this.state.examples.find((e) => e.id === id);
     if (!ex) return Promise.resolve();
     const inputs = Object.fromEntries(Object.entries(ex.inputs ?? {}).map(([k, v]) => [k, formatInputValue(v)]));
-    const { id: _, title, description, expression, inputs: __, ...rest } = ex;
-    const options = { ...(ex.options ?? {}), ...pickOptions(rest) };
+    const options = { ...(ex.options ?? {}), ...pickOptions(ex) };
     this.setSource({ expression: ex.expression, inputs, options, exampleId: id });
     return this.run({ position: 0 });
   }
@@ -307,8 +306,8 @@ export class Store extends EventTarget {
 }
 
 /** Request options an example may carry at its top level (the service's optional fields). */
-function pickOptions(rest) {
+function pickOptions(example) {
   const out = {};
-  for (const k of ['sigmoid', 'seed']) if (k in rest) out[k] = rest[k];
+  for (const k of ['sigmoid', 'seed']) if (k in example) out[k] = example[k];
   return out;
 }
