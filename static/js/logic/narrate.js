@@ -4,7 +4,7 @@ import { formatNumber, formatShape } from './format.js';
 import { nodeName } from './names.js';
 import { contributionsAt } from './timeline.js';
 
-const num = (v) => (Array.isArray(v) ? `a ${formatShape(shapeOf(v), { ascii: true })} tensor` : formatNumber(v, { ascii: true }));
+const num = (v) => (Array.isArray(v) ? `a tensor of shape ${formatShape(shapeOf(v), { ascii: true })}` : formatNumber(v, { ascii: true }));
 
 function shapeOf(v) {
   const s = [];
