@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -34,7 +35,7 @@ class Record:
 
 
 def topological_order(root: Tensor) -> tuple[list[Tensor], dict[int, int]]:
-    """Nodes reachable from root, each after its inputs, inputs visited in argument order.
+    """Nodes reachable from root in the order they were computed (each after its inputs).
 
     Iterative (no recursion limit); also counts each node's consumers (edges leaving it).
     """
@@ -55,7 +56,13 @@ def topological_order(root: Tensor) -> tuple[list[Tensor], dict[int, int]]:
             consumers[id(inp)] = consumers.get(id(inp), 0) + 1
             if id(inp) not in seen:
                 stack.append((inp, False))
+    # The depth-first order is already topological; creation order is too, and it is the one
+    # a learner wrote: statements top to bottom, operands left to right.
+    order.sort(key=_created)
     return order, consumers
+
+
+_created = attrgetter("_seq")
 
 
 def backward(root: Tensor, seed=None) -> Record:

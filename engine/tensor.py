@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 
 from .errors import ArgumentError, ShapeError
 from .ops import OPS, Op
+
+
+#: Creation order: the forward order of a trace is the order the nodes were computed in.
+_CREATED = itertools.count()
 
 
 class Tensor:
@@ -21,7 +26,7 @@ class Tensor:
     """
 
     __slots__ = ("value", "_grad", "op", "inputs", "attrs", "name", "span", "requires_grad",
-                 "_record")
+                 "_record", "_seq")
     __array_priority__ = 1000  # ndarray + Tensor defers to Tensor.__radd__
 
     def __init__(self, value: Any, name: str | None = None, requires_grad: bool = True):
@@ -34,6 +39,7 @@ class Tensor:
         self.span = None  # (line, col, end_line, end_col) in the source text; set by the service
         self.requires_grad = bool(requires_grad)
         self._record = None
+        self._seq = next(_CREATED)
 
     # -- values -----------------------------------------------------------------------------
     @property
@@ -218,6 +224,7 @@ def _make(op: Op, inputs: tuple[Tensor, ...], attrs: dict) -> Tensor:
     out.span = None
     out.requires_grad = any(t.requires_grad for t in inputs)
     out._record = None
+    out._seq = next(_CREATED)
     return out
 
 

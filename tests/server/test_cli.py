@@ -33,7 +33,7 @@ def test_trace_shows_fanout_and_check(capsys):
     code, out, _ = run(capsys, "trace", "h = w1*x\ng = w2*x\nf = g + h", "-i", "w1=2", "-i",
                        "w2=3", "-i", "x=0", "--check")
     assert code == 0
-    assert "n1 (x): 2 + 3 = 5" in out
+    assert "n1 (x): 3 + 2 = 5" in out  # w2*x was computed last, so backprop reaches it first
     assert "numerical check: ok" in out
 
 
