@@ -10,7 +10,6 @@ import numpy as np
 from .errors import ArgumentError, ShapeError
 from .ops import OPS, Op
 
-
 #: Creation order: the forward order of a trace is the order the nodes were computed in.
 _CREATED = itertools.count()
 
