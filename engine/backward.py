@@ -63,6 +63,7 @@ def topological_order(root: Tensor) -> tuple[list[Tensor], dict[int, int]]:
 
 
 _created = attrgetter("_seq")
+_value = attrgetter("value")
 
 
 def backward(root: Tensor, seed=None) -> Record:
@@ -106,11 +107,12 @@ def _backward(root: Tensor, seed, order: list, consumers: dict) -> Record:
         if not node.inputs:
             continue
         op = OPS[node.op]
-        values = [t.value for t in node.inputs]
+        values = list(map(_value, node.inputs))
         local_rules = op.local
+        rules = local_rules or op.vjp
         edges = []
         for k, inp in enumerate(node.inputs):
-            rule = (local_rules or op.vjp)[k]
+            rule = rules[k]
             if rule is None or not inp.requires_grad:
                 edges.append((None, None, None))
                 continue

@@ -21,5 +21,5 @@ def unbroadcast(d, shape: tuple) -> tuple[np.ndarray, dict | None]:
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and dshape[lead + i] != 1
     )
-    out = np.sum(d, axis=axes).reshape(shape) if axes else np.broadcast_to(d, shape)
+    out = d.sum(axis=axes).reshape(shape) if axes else np.broadcast_to(d, shape)
     return out, {"axes": list(axes), "from_shape": list(dshape), "to_shape": list(shape)}

@@ -169,6 +169,8 @@ def _matmul_vjp(which):
     """Promote 1-d operands to matrices as numpy does, apply g y^T or x^T g, then drop the axis."""
 
     def rule(g, ans, x, y):
+        if x.ndim == 2 and y.ndim == 2:  # the common case, kept cheap
+            return g @ y.T if which == 0 else x.T @ g
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
         g2 = g

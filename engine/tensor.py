@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -206,10 +207,13 @@ def _wrap(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x, requires_grad=False)
 
 
+_value = attrgetter("value")
+
+
 def _make(op: Op, inputs: tuple[Tensor, ...], attrs: dict) -> Tensor:
     """Run the op's forward pass and record the result as a node (the hot path: keep it lean)."""
     try:
-        value = op.forward(*[t.value for t in inputs], **attrs)
+        value = op.forward(*map(_value, inputs), **attrs)
     except ValueError as exc:
         op.shape(*[np.shape(t.value) for t in inputs], **attrs)  # raises the clear ShapeError
         raise ShapeError(op.name, [np.shape(t.value) for t in inputs], str(exc)) from None
@@ -221,7 +225,11 @@ def _make(op: Op, inputs: tuple[Tensor, ...], attrs: dict) -> Tensor:
     out.attrs = attrs
     out.name = None
     out.span = None
-    out.requires_grad = any(t.requires_grad for t in inputs)
+    out.requires_grad = False
+    for t in inputs:
+        if t.requires_grad:
+            out.requires_grad = True
+            break
     out._record = None
     out._seq = next(_CREATED)
     return out
