@@ -37,29 +37,27 @@ class Record:
 def topological_order(root: Tensor) -> tuple[list[Tensor], dict[int, int]]:
     """Nodes reachable from root in the order they were computed (each after its inputs).
 
-    Iterative (no recursion limit); also counts each node's consumers (edges leaving it).
+    Creation order is topological (a node is made after its inputs) and it is the order a
+    learner wrote: statements top to bottom, operands left to right. So a plain iterative walk
+    that collects the nodes (no recursion limit) and a sort suffice. Also counts each node's
+    consumers (edges leaving it), for fan-out.
     """
-    order: list[Tensor] = []
+    nodes = [root]
+    seen = {id(root)}
     consumers: dict[int, int] = {}
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack = [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for inp in reversed(node.inputs):
-            consumers[id(inp)] = consumers.get(id(inp), 0) + 1
-            if id(inp) not in seen:
-                stack.append((inp, False))
-    # The depth-first order is already topological; creation order is too, and it is the one
-    # a learner wrote: statements top to bottom, operands left to right.
-    order.sort(key=_created)
-    return order, consumers
+        for inp in stack.pop().inputs:
+            key = id(inp)
+            if key in seen:
+                consumers[key] += 1
+            else:
+                consumers[key] = 1
+                seen.add(key)
+                nodes.append(inp)
+                stack.append(inp)
+    nodes.sort(key=_created)
+    return nodes, consumers
 
 
 _created = attrgetter("_seq")
