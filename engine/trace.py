@@ -81,6 +81,7 @@ def trace(out: Tensor) -> dict:
 
 def _trace(out: Tensor, record) -> dict:
     order, grads = record.nodes(out), record.grads
+    enc = encode
     index = {id(node): i for i, node in enumerate(order)}
     # Stable ids: n0, n1, ... in forward order; e0, e1, ... by consumer, then input position.
     nid = [f"n{i}" for i in range(len(order))]
@@ -89,21 +90,25 @@ def _trace(out: Tensor, record) -> dict:
     for node in order:
         first_edge.append(count)
         count += len(node.inputs)
+    eid = [f"e{e}" for e in range(count)]
 
     nodes = []
+    sources = []  # per node, the ids of its inputs
     for i, node in enumerate(order):
         value = node.value
         grad = grads.get(id(node))
+        inputs = [nid[index[id(inp)]] for inp in node.inputs] if node.inputs else []
+        sources.append(inputs)
         nodes.append({
             "id": nid[i],
             "op": node.op,
             "label": label(node),
             "name": node.name,
-            "inputs": [nid[index[id(inp)]] for inp in node.inputs],
+            "inputs": inputs,
             "attrs": _attrs(node.attrs) if node.attrs else {},
             "shape": list(value.shape),
-            "value": encode(value),
-            "grad": None if grad is None else encode(grad),
+            "value": enc(value),
+            "grad": None if grad is None else enc(grad),
             "requires_grad": node.requires_grad,
             "span": list(node.span) if node.span else None,
         })
@@ -113,43 +118,42 @@ def _trace(out: Tensor, record) -> dict:
     for i, g, edge_records in record.steps:
         node = order[i]
         target = nid[i]
-        upstream = encode(g)
+        upstream = enc(g)
         formulas = OPS[node.op].formulas
         out_shape = node.value.shape
-        ids = []
+        first = first_edge[i]
         for k, (local, downstream, reduction) in enumerate(edge_records):
-            e = first_edge[i] + k
-            ids.append(f"e{e}")
-            edges[e] = {"id": f"e{e}", "source": nid[index[id(node.inputs[k])]],
-                        "target": target, "index": k, "upstream": upstream,
-                        "local": None if local is None else encode(local, out_shape),
-                        "local_formula": formulas[k],
-                        "downstream": None if downstream is None else encode(downstream),
-                        "reduction": reduction}
+            edges[first + k] = {
+                "id": eid[first + k], "source": sources[i][k], "target": target, "index": k,
+                "upstream": upstream,
+                "local": None if local is None else enc(local, out_shape),
+                "local_formula": formulas[k],
+                "downstream": None if downstream is None else enc(downstream),
+                "reduction": reduction,
+            }
         steps.append({"node": target, "op": node.op, "label": nodes[i]["label"],
-                      "upstream": upstream, "edges": ids})
+                      "upstream": upstream, "edges": eid[first:first + len(edge_records)]})
     # edges into nodes that needed no gradient (constants only) carry no numbers
     for i, node in enumerate(order):
-        for k, inp in enumerate(node.inputs):
+        for k in range(len(node.inputs)):
             e = first_edge[i] + k
             if edges[e] is None:
-                edges[e] = {"id": f"e{e}", "source": nid[index[id(inp)]], "target": nid[i],
+                edges[e] = {"id": eid[e], "source": sources[i][k], "target": nid[i],
                             "index": k, "upstream": None, "local": None,
                             "local_formula": OPS[node.op].formulas[k], "downstream": None,
                             "reduction": None}
 
     fanout = []
-    for i, node in enumerate(order):
-        parts = record.contributions.get(id(node))
-        if parts:
-            fanout.append({
-                "node": nid[i],
-                "contributions": [{"edge": f"e{first_edge[c] + k}", "value": encode(d)}
-                                  for c, k, d in parts],
-                "sum": encode(grads[id(node)]),
-            })
+    for i in sorted(index[key] for key in record.contributions):
+        parts = record.contributions[id(order[i])]
+        fanout.append({
+            "node": nid[i],
+            "contributions": [{"edge": eid[first_edge[c] + k], "value": enc(d)}
+                              for c, k, d in parts],
+            "sum": enc(grads[id(order[i])]),
+        })
 
-    gradients = {node.name: encode(grads[id(node)]) for node in order
+    gradients = {node.name: enc(grads[id(node)]) for node in order
                  if not node.inputs and node.name and node.requires_grad}
     return {"output": nid[-1], "nodes": nodes, "edges": edges, "forward": nid,
             "steps": steps, "fanout": fanout, "gradients": gradients}
