@@ -12,8 +12,10 @@ from .errors import EngineError
 from .ops import OPS
 from .tensor import Tensor
 
+#: How the trace writes a non-finite number (by its repr), and what each such string stands for
+#: (inputs to the service accept the same strings).
 NONFINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
-_DECODE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+NONFINITE_VALUES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 def encode(a, shape: tuple | None = None):
@@ -49,8 +51,8 @@ def _encode_nested(x):
 def decode(x):
     """The inverse of `encode` for inputs: numbers and nested lists, with the three strings."""
     if isinstance(x, str):
-        if x in _DECODE:
-            return _DECODE[x]
+        if x in NONFINITE_VALUES:
+            return NONFINITE_VALUES[x]
         raise EngineError(f"{x!r} is not a number (non-finite values are 'NaN', 'Infinity', "
                           "'-Infinity')")
     if isinstance(x, list):

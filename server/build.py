@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 import engine
+from engine.trace import NONFINITE_VALUES
 
 from .config import Limits
 from .errors import (
@@ -44,7 +45,7 @@ from .language import (
     where,
 )
 
-NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+NONFINITE = NONFINITE_VALUES  # the strings the trace writes for inf and nan, read back
 _OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
               "div": operator.truediv, "pow": operator.pow, "matmul": operator.matmul}
 #: How many warnings of one kind are listed before the rest are summarised.
