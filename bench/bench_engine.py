@@ -1,9 +1,9 @@
 """Benchmark of the engine against the peers a user would pick instead (issue 2, Performance).
 
 Run by hand, not a test:
-    python -m venv /tmp/benchvenv
-    /tmp/benchvenv/bin/pip install -e '.[bench]'        # micrograd, autograd, torch==2.13.0
-    /tmp/benchvenv/bin/python bench/bench_engine.py [--threads 1] [--repeat 30] [--profile]
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install -e '.[bench]'        # micrograd, autograd, torch==2.13.0
+    .venv-bench/bin/python bench/bench_engine.py [--threads 1] [--repeat 30] [--profile]
 
 Workloads, each forward + backward:
   (a) MLP 784-256-10, relu, softmax cross-entropy, batch 64: vs hand-written numpy (the floor)

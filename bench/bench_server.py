@@ -1,6 +1,6 @@
 """Benchmark of the service (issue 3, "Performance"); run by hand, prints ratios.
 
-    /tmp/devvenv/bin/python bench/bench_server.py [--duration 3] [--rounds 3] [--connections 8]
+    .venv/bin/python bench/bench_server.py [--duration 3] [--rounds 3] [--connections 8]
                                                   [--workers 1]
 
 1. Throughput: Debian's `wrk` on 127.0.0.1 against one real server (uvicorn, uvloop +
