@@ -14,7 +14,7 @@ from .tensor import Tensor, as_array
 from .trace import paused_gc
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """What one backward pass did, kept on the output tensor for `engine.trace`.
 
@@ -87,9 +87,6 @@ _BIG = 2_000  # graphs with more nodes than this backprop with the cycle collect
 
 
 def _backward(root: Tensor, seed, order: list, consumers: dict) -> Record:
-    for node in order:  # a second backward starts afresh: gradients are never doubled
-        node._grad = None
-
     pending = {id(root): seed}
     grads = {}
     steps = []
@@ -101,6 +98,7 @@ def _backward(root: Tensor, seed, order: list, consumers: dict) -> Record:
         g = pending.pop(id(node), None)
         if g is None:  # reached only through inputs with no rule (class indices): no gradient
             g = np.zeros_like(node.value, dtype=np.float64)
+        # assigned, never accumulated across calls: a second backward gives the same gradients
         node._grad = grads[id(node)] = g
         if not node.inputs:
             continue

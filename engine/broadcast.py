@@ -18,8 +18,13 @@ def unbroadcast(d, shape: tuple) -> tuple[np.ndarray, dict | None]:
     lead = len(dshape) - len(shape)
     if lead < 0:  # never produced by a rule; keep the shape contract all the same
         return np.broadcast_to(d, shape), None
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and dshape[lead + i] != 1
-    )
-    out = d.sum(axis=axes).reshape(shape) if axes else np.broadcast_to(d, shape)
-    return out, {"axes": list(axes), "from_shape": list(dshape), "to_shape": list(shape)}
+    axes = list(range(lead))
+    for i, n in enumerate(shape):
+        if n == 1 and dshape[lead + i] != 1:
+            axes.append(lead + i)
+    if not axes:
+        return np.broadcast_to(d, shape), None
+    out = np.add.reduce(d, axis=tuple(axes))  # the ufunc itself: ndarray.sum's wrapper costs more
+    if out.shape != shape:
+        out = out.reshape(shape)
+    return out, {"axes": axes, "from_shape": list(dshape), "to_shape": list(shape)}

@@ -93,9 +93,7 @@ class Tensor:
         the sum of the output). Each call recomputes every gradient in the graph from scratch,
         so calling it twice gives the same gradients, never doubled ones.
         """
-        from .backward import backward
-
-        backward(self, seed)
+        _autodiff.backward(self, seed)
 
     # -- operators --------------------------------------------------------------------------
     def __add__(self, other):
@@ -295,6 +293,9 @@ def bind(name: str, args: tuple, kwargs: dict) -> tuple[Op, tuple, dict]:
 
 def apply(name: str, *args, **kwargs) -> Tensor:
     """Apply the registry's op `name`: `apply("sum", x, axis=0)`; numbers become constants."""
+    op = OPS.get(name)
+    if op is not None and not op.params and not kwargs and len(args) == op.arity:
+        return _make(op, tuple(map(_wrap, args)), {})  # nothing to bind: exp(x), mse(p, t)
     op, operands, attrs = bind(name, args, kwargs)
     return _make(op, operands, attrs)
 
@@ -302,3 +303,6 @@ def apply(name: str, *args, **kwargs) -> Tensor:
 def infer_shape(name: str, *shapes_: tuple, **attrs) -> tuple[int, ...]:
     """The output shape `name` would produce for operands of these shapes, without computing it."""
     return tuple(OPS[name].shape(*[tuple(s) for s in shapes_], **attrs))
+
+
+from . import backward as _autodiff  # noqa: E402 - a cycle: backward.py needs Tensor first
