@@ -44,8 +44,12 @@ def mlp_data(sizes: tuple[int, ...], classes: bool):
     rng = np.random.default_rng(0)
     n_in, n_hidden, n_out = sizes
     x = rng.normal(size=(BATCH, n_in))
-    params = [rng.normal(size=(n_in, n_hidden)) / np.sqrt(n_in), np.zeros(n_hidden) + 0.01,
-              rng.normal(size=(n_hidden, n_out)) / np.sqrt(n_hidden), np.zeros(n_out) + 0.01]
+    params = [
+        rng.normal(size=(n_in, n_hidden)) / np.sqrt(n_in),
+        np.zeros(n_hidden) + 0.01,
+        rng.normal(size=(n_hidden, n_out)) / np.sqrt(n_hidden),
+        np.zeros(n_out) + 0.01,
+    ]
     if classes:
         y = rng.integers(0, n_out, size=BATCH)
     else:
@@ -286,16 +290,39 @@ def scalar_autograd():
 
 
 WORKLOADS = {
-    "a": ("(a) MLP 784-256-10 + softmax CE, batch 64", "numpy", {
-        "numpy": ce_numpy, "engine": ce_engine, "engine+trace": lambda: ce_engine(True),
-        "torch": ce_torch, "autograd": ce_autograd}),
-    "b": ("(b) MLP 32-16-1 tanh + MSE, batch 64", "numpy", {
-        "numpy": mse_numpy, "engine": mse_engine, "engine+trace": lambda: mse_engine(True),
-        "torch": mse_torch, "autograd": mse_autograd}),
-    "c": ("(c) scalar graph, 10,000 op nodes", "micrograd", {
-        "micrograd": scalar_micrograd, "engine+trace": scalar_engine,
-        "engine": lambda: scalar_engine(False), "torch": scalar_torch,
-        "autograd": scalar_autograd}),
+    "a": (
+        "(a) MLP 784-256-10 + softmax CE, batch 64",
+        "numpy",
+        {
+            "numpy": ce_numpy,
+            "engine": ce_engine,
+            "engine+trace": lambda: ce_engine(True),
+            "torch": ce_torch,
+            "autograd": ce_autograd,
+        },
+    ),
+    "b": (
+        "(b) MLP 32-16-1 tanh + MSE, batch 64",
+        "numpy",
+        {
+            "numpy": mse_numpy,
+            "engine": mse_engine,
+            "engine+trace": lambda: mse_engine(True),
+            "torch": mse_torch,
+            "autograd": mse_autograd,
+        },
+    ),
+    "c": (
+        "(c) scalar graph, 10,000 op nodes",
+        "micrograd",
+        {
+            "micrograd": scalar_micrograd,
+            "engine+trace": scalar_engine,
+            "engine": lambda: scalar_engine(False),
+            "torch": scalar_torch,
+            "autograd": scalar_autograd,
+        },
+    ),
 }
 
 
@@ -307,7 +334,8 @@ def checksum(result) -> float:
 
     loss, grads = result
     return float(np.asarray(loss, dtype=float)) + sum(
-        float(np.sum(np.asarray(g, dtype=float) * (k + 1))) for k, g in enumerate(grads))
+        float(np.sum(np.asarray(g, dtype=float) * (k + 1))) for k, g in enumerate(grads)
+    )
 
 
 def worker(workload: str, framework: str, repeat: int, threads: int, seconds: float) -> dict:
@@ -338,15 +366,31 @@ def worker(workload: str, framework: str, repeat: int, threads: int, seconds: fl
     return {"times": times, "check": check}
 
 
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-               "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 def run_worker(workload: str, framework: str, repeat: int, threads: int, seconds: float) -> dict:
     env = dict(os.environ)
     env.update({var: str(threads) for var in THREAD_VARS})
-    cmd = [sys.executable, __file__, "--worker", workload, framework, "--repeat", str(repeat),
-           "--threads", str(threads), "--seconds", str(seconds)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        workload,
+        framework,
+        "--repeat",
+        str(repeat),
+        "--threads",
+        str(threads),
+        "--seconds",
+        str(seconds),
+    ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         return {"skip": "failed: " + proc.stderr.strip().splitlines()[-1]}
@@ -389,8 +433,11 @@ def profile(top: int) -> None:
     import pstats
 
     phases()
-    for workload, make, runs in [("a", ce_engine, 30), ("b", mse_engine, 300),
-                                 ("c", scalar_engine, 3)]:
+    for workload, make, runs in [
+        ("a", ce_engine, 30),
+        ("b", mse_engine, 300),
+        ("c", scalar_engine, 3),
+    ]:
         step = make()
         step()
         prof = cProfile.Profile()
@@ -422,17 +469,23 @@ def main() -> None:
 
     import engine  # noqa: F401 - fail early if the engine is not importable
 
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, "
-          f"{os.cpu_count()} cores, {args.threads} thread(s) per process")
+    print(
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, "
+        f"{os.cpu_count()} cores, {args.threads} thread(s) per process"
+    )
     for workload in args.only:
         title, floor, frameworks = WORKLOADS[workload]
-        results = {name: run_worker(workload, name, args.repeat, args.threads, args.seconds)
-                   for name in frameworks}
+        results = {
+            name: run_worker(workload, name, args.repeat, args.threads, args.seconds)
+            for name in frameworks
+        }
         base = results[floor]
         print(f"\n{title}: medians, ratio against {floor}")
-        print(f"  {'':14s}{'median':>12s}{'ratio':>9s}{'runs':>7s}" + ("{:>12s}".format("per node")
-                                                          if workload == "c" else "")
-              + "   check")
+        print(
+            f"  {'':14s}{'median':>12s}{'ratio':>9s}{'runs':>7s}"
+            + ("{:>12s}".format("per node") if workload == "c" else "")
+            + "   check"
+        )
         for name, r in results.items():
             if "skip" in r:
                 print(f"  {name:14s}{r['skip']}")

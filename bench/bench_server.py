@@ -64,10 +64,25 @@ def bench_app():
 def start_server(workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "--app-dir", str(ROOT / "bench"),
-         "bench_server:bench_app", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "--app-dir",
+            str(ROOT / "bench"),
+            "bench_server:bench_app",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -98,8 +113,7 @@ def wrk(url: str, duration: float, connections: int, body: dict | str | None = N
     script = None
     if body is not None:
         script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        script.write('wrk.method = "POST"\n'
-                     'wrk.headers["Content-Type"] = "application/json"\n')
+        script.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n')
         if isinstance(body, str):
             script.write(body)
         else:
@@ -114,8 +128,11 @@ def wrk(url: str, duration: float, connections: int, body: dict | str | None = N
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = re.search(r"50%\s+([\d.]+)(\w+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": f"{p50.group(1)}{p50.group(2)}",
-            "errors": int(non2xx.group(1)) if non2xx else 0}
+    return {
+        "rps": rps,
+        "p50": f"{p50.group(1)}{p50.group(2)}",
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+    }
 
 
 def layered(nodes: int) -> str:
@@ -134,8 +151,12 @@ def server_time(url: str, expression: str, repeats: int) -> dict:
             walls.append(time.perf_counter() - t)
             r.raise_for_status()
             times.append(float(re.search(r"dur=([\d.]+)", r.headers["server-timing"]).group(1)))
-    return {"nodes": len(r.json()["nodes"]), "server_ms": statistics.median(times),
-            "wall_ms": 1000 * statistics.median(walls), "bytes": len(r.content)}
+    return {
+        "nodes": len(r.json()["nodes"]),
+        "server_ms": statistics.median(times),
+        "wall_ms": 1000 * statistics.median(walls),
+        "bytes": len(r.content),
+    }
 
 
 def main() -> None:
@@ -151,57 +172,76 @@ def main() -> None:
 
     proc, url = start_server(args.workers)
     try:
-        print(f"server: uvicorn, {args.workers} worker(s); wrk -t1 -c{args.connections} "
-              f"-d{args.duration:g}s on 127.0.0.1; {os.cpu_count()} cores\n")
+        print(
+            f"server: uvicorn, {args.workers} worker(s); wrk -t1 -c{args.connections} "
+            f"-d{args.duration:g}s on 127.0.0.1; {os.cpu_count()} cores\n"
+        )
         wrk(url + "/healthz", 1, args.connections)  # warm up
         wrk(url + "/api/graph", 1, args.connections, VARIED)
         runs = {"trivial": [], "echo": [], "same": [], "varied": []}
         for _ in range(args.rounds):
             runs["trivial"].append(wrk(url + "/healthz", args.duration, args.connections))
-            runs["echo"].append(wrk(url + "/bench/echo", args.duration, args.connections,
-                                    SIGMOID))
-            runs["same"].append(wrk(url + "/api/graph", args.duration, args.connections,
-                                    SIGMOID))
-            runs["varied"].append(wrk(url + "/api/graph", args.duration, args.connections,
-                                      VARIED))
+            runs["echo"].append(wrk(url + "/bench/echo", args.duration, args.connections, SIGMOID))
+            runs["same"].append(wrk(url + "/api/graph", args.duration, args.connections, SIGMOID))
+            runs["varied"].append(wrk(url + "/api/graph", args.duration, args.connections, VARIED))
         med = {k: statistics.median(r["rps"] for r in v) for k, v in runs.items()}
         errors = sum(r["errors"] for v in runs.values() for r in v)
         print(f"throughput (median of {args.rounds} rounds; non-2xx responses: {errors})")
-        print(f"  GET  /healthz (trivial)                {med['trivial']:8.0f} req/s   "
-              f"p50 {runs['trivial'][-1]['p50']}")
-        print(f"  POST /bench/echo (trivial)             {med['echo']:8.0f} req/s   "
-              f"p50 {runs['echo'][-1]['p50']}")
-        print(f"  POST /api/graph sigmoid, same body     {med['same']:8.0f} req/s   "
-              f"p50 {runs['same'][-1]['p50']}")
-        print(f"  POST /api/graph sigmoid, z varies      {med['varied']:8.0f} req/s   "
-              f"p50 {runs['varied'][-1]['p50']}")
+        print(
+            f"  GET  /healthz (trivial)                {med['trivial']:8.0f} req/s   "
+            f"p50 {runs['trivial'][-1]['p50']}"
+        )
+        print(
+            f"  POST /bench/echo (trivial)             {med['echo']:8.0f} req/s   "
+            f"p50 {runs['echo'][-1]['p50']}"
+        )
+        print(
+            f"  POST /api/graph sigmoid, same body     {med['same']:8.0f} req/s   "
+            f"p50 {runs['same'][-1]['p50']}"
+        )
+        print(
+            f"  POST /api/graph sigmoid, z varies      {med['varied']:8.0f} req/s   "
+            f"p50 {runs['varied'][-1]['p50']}"
+        )
         for key, words in (("same", "same body (cached)"), ("varied", "z varies (computed)")):
             for base, what in (("trivial", "GET /healthz"), ("echo", "POST echo")):
                 ratio = statistics.median(
-                    a["rps"] / t["rps"] for a, t in zip(runs[key], runs[base]))
-                print(f"  ratio sigmoid {words:20s} / {what:12s} {ratio:5.2f}   (target >= 0.5:"
-                      f" {'met' if ratio >= 0.5 else 'NOT met'})")
+                    a["rps"] / t["rps"] for a, t in zip(runs[key], runs[base])
+                )
+                print(
+                    f"  ratio sigmoid {words:20s} / {what:12s} {ratio:5.2f}   (target >= 0.5:"
+                    f" {'met' if ratio >= 0.5 else 'NOT met'})"
+                )
         print()
 
         print("size (median of repeats; server time from the Server-Timing header)")
-        print(f"  {'nodes':>6}  {'server ms':>9}  {'wall ms':>8}  {'bytes':>10}  "
-              f"{'us/node':>8}  {'bytes/node':>10}")
+        print(
+            f"  {'nodes':>6}  {'server ms':>9}  {'wall ms':>8}  {'bytes':>10}  "
+            f"{'us/node':>8}  {'bytes/node':>10}"
+        )
         rows = []
         for n in (100, 1_000, 10_000):
             row = server_time(url, layered(n), args.repeats)
             rows.append(row)
-            print(f"  {row['nodes']:>6}  {row['server_ms']:9.1f}  {row['wall_ms']:8.1f}  "
-                  f"{row['bytes']:>10,}  {1000 * row['server_ms'] / row['nodes']:8.1f}  "
-                  f"{row['bytes'] / row['nodes']:10.0f}")
+            print(
+                f"  {row['nodes']:>6}  {row['server_ms']:9.1f}  {row['wall_ms']:8.1f}  "
+                f"{row['bytes']:>10,}  {1000 * row['server_ms'] / row['nodes']:8.1f}  "
+                f"{row['bytes'] / row['nodes']:10.0f}"
+            )
         small, mid, big = rows
-        print(f"  time ratio 1,000 / 100 nodes:    {mid['server_ms'] / small['server_ms']:5.1f} "
-              "(linear: 10)")
-        print(f"  time ratio 10,000 / 1,000 nodes: {big['server_ms'] / mid['server_ms']:5.1f} "
-              "(linear: 10)")
-        print(f"  size ratio 10,000 / 1,000 nodes: {big['bytes'] / mid['bytes']:5.1f} "
-              "(linear: 10)")
-        print(f"  10,000 nodes: {big['server_ms'] / 1000:.3f} s server time (target < 0.3 s: "
-              f"{'met' if big['server_ms'] < 300 else 'NOT met'})")
+        print(
+            f"  time ratio 1,000 / 100 nodes:    {mid['server_ms'] / small['server_ms']:5.1f} "
+            "(linear: 10)"
+        )
+        print(
+            f"  time ratio 10,000 / 1,000 nodes: {big['server_ms'] / mid['server_ms']:5.1f} "
+            "(linear: 10)"
+        )
+        print(f"  size ratio 10,000 / 1,000 nodes: {big['bytes'] / mid['bytes']:5.1f} (linear: 10)")
+        print(
+            f"  10,000 nodes: {big['server_ms'] / 1000:.3f} s server time (target < 0.3 s: "
+            f"{'met' if big['server_ms'] < 300 else 'NOT met'})"
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=10)

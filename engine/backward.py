@@ -9,9 +9,9 @@ import numpy as np
 
 from .broadcast import unbroadcast
 from .errors import ArgumentError
+from .gcpause import paused_gc_for
 from .ops import OPS
 from .tensor import Tensor, as_array
-from .trace import paused_gc
 
 
 @dataclass(slots=True)
@@ -76,14 +76,11 @@ def backward(root: Tensor, seed=None) -> Record:
                 f"but the output has shape {list(root.shape)}"
             )
     order, consumers = topological_order(root)
-    if len(order) < _BIG:
-        return _backward(root, seed, order, consumers)
-    with paused_gc():
+    with paused_gc_for(len(order)):
         return _backward(root, seed, order, consumers)
 
 
 _ONE = np.float64(1.0)
-_BIG = 2_000  # graphs with more nodes than this backprop with the cycle collector paused
 
 
 def _backward(root: Tensor, seed, order: list, consumers: dict) -> Record:

@@ -43,8 +43,13 @@ def central_difference(f, x: np.ndarray, g, eps: float) -> np.ndarray:
     return out
 
 
-def gradcheck(out: Tensor, eps: float = 1e-6, rtol: float = 1e-4, atol: float = 1e-6,
-              max_evaluations: int | None = None) -> dict:
+def gradcheck(
+    out: Tensor,
+    eps: float = 1e-6,
+    rtol: float = 1e-4,
+    atol: float = 1e-6,
+    max_evaluations: int | None = None,
+) -> dict:
     """Check every leaf's gradient and every edge's downstream against central differences.
 
     Runs `out.backward()` first when it has not been run. Each leaf is checked by perturbing it
@@ -56,8 +61,12 @@ def gradcheck(out: Tensor, eps: float = 1e-6, rtol: float = 1e-4, atol: float = 
     order, seed = record.nodes(out), record.seed
     nid, eid = node_ids(order), edge_ids(order)
 
-    checked_edges = [(node, k, inp) for node in order for k, inp in enumerate(node.inputs)
-                     if inp.requires_grad and OPS[node.op].rules()[k] is not None]
+    checked_edges = [
+        (node, k, inp)
+        for node in order
+        for k, inp in enumerate(node.inputs)
+        if inp.requires_grad and OPS[node.op].rules()[k] is not None
+    ]
     # a leaf reached only through inputs with no rule (class indices) has no gradient to check
     differentiable = {id(inp) for _, _, inp in checked_edges}
     leaves = [n for n in order if not n.inputs and id(n) in differentiable]
@@ -74,11 +83,14 @@ def gradcheck(out: Tensor, eps: float = 1e-6, rtol: float = 1e-4, atol: float = 
         op = OPS.get(node.op)
         if op is not None and op.kink is not None:
             if op.kink(eps, *[i.value for i in node.inputs], **node.attrs):
-                kinks.append({
-                    "node": nid[id(node)], "op": node.op,
-                    "message": f"{op.title} is evaluated within {eps:g} of a kink "
-                               f"({op.convention}); the central difference straddles it",
-                })
+                kinks.append(
+                    {
+                        "node": nid[id(node)],
+                        "op": node.op,
+                        "message": f"{op.title} is evaluated within {eps:g} of a kink "
+                        f"({op.convention}); the central difference straddles it",
+                    }
+                )
     kinked = {k["node"] for k in kinks}
 
     def forward_with(leaf: Tensor):
@@ -96,8 +108,9 @@ def gradcheck(out: Tensor, eps: float = 1e-6, rtol: float = 1e-4, atol: float = 
 
         return f
 
-    downstreams = {(id(order[i]), k): rec[1]
-                   for i, _, recs in record.steps for k, rec in enumerate(recs)}
+    downstreams = {
+        (id(order[i]), k): rec[1] for i, _, recs in record.steps for k, rec in enumerate(recs)
+    }
     inputs = []
     with np.errstate(all="ignore"):
         for leaf in leaves:
@@ -113,7 +126,7 @@ def gradcheck(out: Tensor, eps: float = 1e-6, rtol: float = 1e-4, atol: float = 
             args = [i.value for i in node.inputs]
 
             def f(x, args=args, k=k, op=op, attrs=node.attrs):
-                return op.forward(*args[:k], x, *args[k + 1:], **attrs)
+                return op.forward(*args[:k], x, *args[k + 1 :], **attrs)
 
             numeric = central_difference(f, inp.value, record.grads[id(node)], eps)
             downstream = downstreams[(id(node), k)]
@@ -127,10 +140,19 @@ def gradcheck(out: Tensor, eps: float = 1e-6, rtol: float = 1e-4, atol: float = 
                 local_numeric = (f(x + eps) - f(x - eps)) / (2 * eps)
                 local = np.broadcast_to(op.local[k](node.value, *args), np.shape(node.value))
                 check = compare(local, local_numeric, rtol, atol)
-                row["local"] = {key: check[key] for key in
-                                ("analytic", "numeric", "max_abs_error", "max_rel_error", "ok")}
+                row["local"] = {
+                    key: check[key]
+                    for key in ("analytic", "numeric", "max_abs_error", "max_rel_error", "ok")
+                }
             edges.append(row)
 
     ok = all(r["ok"] or r["kink"] for r in inputs + edges)
-    return {"eps": eps, "rtol": rtol, "atol": atol, "ok": ok, "inputs": inputs, "edges": edges,
-            "kinks": kinks}
+    return {
+        "eps": eps,
+        "rtol": rtol,
+        "atol": atol,
+        "ok": ok,
+        "inputs": inputs,
+        "edges": edges,
+        "kinks": kinks,
+    }

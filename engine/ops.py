@@ -73,29 +73,63 @@ def _register(op: Op) -> Op:
 # One helper per kind of op keeps each entry short.
 def unary(name, forward, local, formula, description, *, title=None, domain="real", **kw):
     _register(
-        Op(name, title or name, 1, forward, shapes.same, (formula,), (domain,), description,
-           local=(local,), **kw)
+        Op(
+            name,
+            title or name,
+            1,
+            forward,
+            shapes.same,
+            (formula,),
+            (domain,),
+            description,
+            local=(local,),
+            **kw,
+        )
     )
 
 
-def binary(name, forward, locals_, formulas, description, *, title=None, domain=("real", "real"),
-           **kw):
+def binary(
+    name, forward, locals_, formulas, description, *, title=None, domain=("real", "real"), **kw
+):
     def shape(x, y, _name=name):
         return shapes.broadcast(x, y, op=_name)
 
     _register(
-        Op(name, title or name, 2, forward, shape, formulas, domain, description, local=locals_, **kw)
+        Op(
+            name,
+            title or name,
+            2,
+            forward,
+            shape,
+            formulas,
+            domain,
+            description,
+            local=locals_,
+            **kw,
+        )
     )
 
 
-def structural(name, arity, forward, vjps, formulas, description, shape, *, params=None,
-               domain=None, **kw):
+def structural(
+    name, arity, forward, vjps, formulas, description, shape, *, params=None, domain=None, **kw
+):
     def shape_rule(*operand_shapes, _name=name, **attrs):
         return shape(*operand_shapes, op=_name, **attrs)
 
     _register(
-        Op(name, kw.pop("title", name), arity, forward, shape_rule, formulas,
-           domain or ("real",) * arity, description, vjp=vjps, params=params or {}, **kw)
+        Op(
+            name,
+            kw.pop("title", name),
+            arity,
+            forward,
+            shape_rule,
+            formulas,
+            domain or ("real",) * arity,
+            description,
+            vjp=vjps,
+            params=params or {},
+            **kw,
+        )
     )
 
 
@@ -106,60 +140,122 @@ def _near(a, b, eps) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Arithmetic
 # ---------------------------------------------------------------------------------------------
-binary("add", operator.add, (lambda ans, x, y: 1.0, lambda ans, x, y: 1.0), ("1", "1"),
-       "x + y, elementwise with broadcasting")
-binary("sub", operator.sub, (lambda ans, x, y: 1.0, lambda ans, x, y: -1.0), ("1", "-1"),
-       "x - y, elementwise with broadcasting", title="subtract")
-binary("mul", operator.mul, (lambda ans, x, y: y, lambda ans, x, y: x), ("y", "x"),
-       "x * y, elementwise with broadcasting", title="multiply")
-binary("div", operator.truediv, (lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y),
-       (r"\frac{1}{y}", r"-\frac{x}{y^{2}}"), "x / y, elementwise with broadcasting",
-       title="divide", domain=("real", "nonzero"))
-binary("pow", np.power,
-       (lambda ans, x, y: y * np.power(x, y - 1.0), lambda ans, x, y: ans * np.log(x)),
-       (r"y\,x^{y-1}", r"x^{y}\ln x"),
-       "x ** y; with a constant exponent only the base gets a gradient", title="power",
-       domain=("positive", "real"))
+binary(
+    "add",
+    operator.add,
+    (lambda ans, x, y: 1.0, lambda ans, x, y: 1.0),
+    ("1", "1"),
+    "x + y, elementwise with broadcasting",
+)
+binary(
+    "sub",
+    operator.sub,
+    (lambda ans, x, y: 1.0, lambda ans, x, y: -1.0),
+    ("1", "-1"),
+    "x - y, elementwise with broadcasting",
+    title="subtract",
+)
+binary(
+    "mul",
+    operator.mul,
+    (lambda ans, x, y: y, lambda ans, x, y: x),
+    ("y", "x"),
+    "x * y, elementwise with broadcasting",
+    title="multiply",
+)
+binary(
+    "div",
+    operator.truediv,
+    (lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y),
+    (r"\frac{1}{y}", r"-\frac{x}{y^{2}}"),
+    "x / y, elementwise with broadcasting",
+    title="divide",
+    domain=("real", "nonzero"),
+)
+binary(
+    "pow",
+    np.power,
+    (lambda ans, x, y: y * np.power(x, y - 1.0), lambda ans, x, y: ans * np.log(x)),
+    (r"y\,x^{y-1}", r"x^{y}\ln x"),
+    "x ** y; with a constant exponent only the base gets a gradient",
+    title="power",
+    domain=("positive", "real"),
+)
 unary("neg", operator.neg, lambda ans, x: -1.0, "-1", "-x", title="negate")
-unary("reciprocal", np.reciprocal, lambda ans, x: -ans * ans, r"-\frac{1}{x^{2}}",
-      "1 / x; the expression 1/x is recorded as this op", domain="nonzero")
+unary(
+    "reciprocal",
+    np.reciprocal,
+    lambda ans, x: -ans * ans,
+    r"-\frac{1}{x^{2}}",
+    "1 / x; the expression 1/x is recorded as this op",
+    domain="nonzero",
+)
 
 # ---------------------------------------------------------------------------------------------
 # Elementwise functions
 # ---------------------------------------------------------------------------------------------
 unary("exp", np.exp, lambda ans, x: ans, "e^{x}", "e to the power x")
-unary("log", np.log, lambda ans, x: 1.0 / x, r"\frac{1}{x}", "natural logarithm",
-      domain="positive")
-unary("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, r"\frac{1}{2\sqrt{x}}", "square root",
-      domain="positive")
-unary("abs", np.abs, lambda ans, x: np.sign(x), r"\operatorname{sign}(x)", "absolute value",
-      convention="abs'(0) = 0 (the subgradient in the middle of [-1, 1])",
-      kink=lambda eps, x: _near(x, 0.0, eps))
+unary("log", np.log, lambda ans, x: 1.0 / x, r"\frac{1}{x}", "natural logarithm", domain="positive")
+unary(
+    "sqrt",
+    np.sqrt,
+    lambda ans, x: 0.5 / ans,
+    r"\frac{1}{2\sqrt{x}}",
+    "square root",
+    domain="positive",
+)
+unary(
+    "abs",
+    np.abs,
+    lambda ans, x: np.sign(x),
+    r"\operatorname{sign}(x)",
+    "absolute value",
+    convention="abs'(0) = 0 (the subgradient in the middle of [-1, 1])",
+    kink=lambda eps, x: _near(x, 0.0, eps),
+)
 unary("sin", np.sin, lambda ans, x: np.cos(x), r"\cos x", "sine")
 unary("cos", np.cos, lambda ans, x: -np.sin(x), r"-\sin x", "cosine")
-unary("tanh", np.tanh, lambda ans, x: 1.0 - ans * ans, r"1 - \tanh^{2} x",
-      "hyperbolic tangent")
-unary("sigmoid", lambda x: 0.5 * (np.tanh(0.5 * x) + 1.0), lambda ans, x: ans * (1.0 - ans),
-      r"\sigma(x)\,(1 - \sigma(x))",
-      "logistic sigmoid 1 / (1 + e^{-x}) as one node (the expression language can expand it)")
-unary("relu", lambda x: np.maximum(x, 0.0), lambda ans, x: np.heaviside(x, 0.0),
-      r"\mathbb{1}[x > 0]", "max(x, 0)",
-      convention="relu'(0) = 0, as PyTorch and most frameworks",
-      kink=lambda eps, x: _near(x, 0.0, eps))
-binary("maximum", np.maximum,
-       (lambda ans, x, y: np.heaviside(x - y, 0.5), lambda ans, x, y: np.heaviside(y - x, 0.5)),
-       (r"\mathbb{1}[x > y] + \tfrac{1}{2}\mathbb{1}[x = y]",
-        r"\mathbb{1}[y > x] + \tfrac{1}{2}\mathbb{1}[x = y]"),
-       "elementwise maximum of x and y",
-       convention="at a tie x = y each input gets half of the upstream, as PyTorch",
-       kink=lambda eps, x, y: _near(np.asarray(x) - y, 0.0, eps))
-binary("minimum", np.minimum,
-       (lambda ans, x, y: np.heaviside(y - x, 0.5), lambda ans, x, y: np.heaviside(x - y, 0.5)),
-       (r"\mathbb{1}[x < y] + \tfrac{1}{2}\mathbb{1}[x = y]",
-        r"\mathbb{1}[y < x] + \tfrac{1}{2}\mathbb{1}[x = y]"),
-       "elementwise minimum of x and y",
-       convention="at a tie x = y each input gets half of the upstream, as PyTorch",
-       kink=lambda eps, x, y: _near(np.asarray(x) - y, 0.0, eps))
+unary("tanh", np.tanh, lambda ans, x: 1.0 - ans * ans, r"1 - \tanh^{2} x", "hyperbolic tangent")
+unary(
+    "sigmoid",
+    lambda x: 0.5 * (np.tanh(0.5 * x) + 1.0),
+    lambda ans, x: ans * (1.0 - ans),
+    r"\sigma(x)\,(1 - \sigma(x))",
+    "logistic sigmoid 1 / (1 + e^{-x}) as one node (the expression language can expand it)",
+)
+unary(
+    "relu",
+    lambda x: np.maximum(x, 0.0),
+    lambda ans, x: np.heaviside(x, 0.0),
+    r"\mathbb{1}[x > 0]",
+    "max(x, 0)",
+    convention="relu'(0) = 0, as PyTorch and most frameworks",
+    kink=lambda eps, x: _near(x, 0.0, eps),
+)
+binary(
+    "maximum",
+    np.maximum,
+    (lambda ans, x, y: np.heaviside(x - y, 0.5), lambda ans, x, y: np.heaviside(y - x, 0.5)),
+    (
+        r"\mathbb{1}[x > y] + \tfrac{1}{2}\mathbb{1}[x = y]",
+        r"\mathbb{1}[y > x] + \tfrac{1}{2}\mathbb{1}[x = y]",
+    ),
+    "elementwise maximum of x and y",
+    convention="at a tie x = y each input gets half of the upstream, as PyTorch",
+    kink=lambda eps, x, y: _near(np.asarray(x) - y, 0.0, eps),
+)
+binary(
+    "minimum",
+    np.minimum,
+    (lambda ans, x, y: np.heaviside(y - x, 0.5), lambda ans, x, y: np.heaviside(x - y, 0.5)),
+    (
+        r"\mathbb{1}[x < y] + \tfrac{1}{2}\mathbb{1}[x = y]",
+        r"\mathbb{1}[y < x] + \tfrac{1}{2}\mathbb{1}[x = y]",
+    ),
+    "elementwise minimum of x and y",
+    convention="at a tie x = y each input gets half of the upstream, as PyTorch",
+    kink=lambda eps, x, y: _near(np.asarray(x) - y, 0.0, eps),
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,12 +283,24 @@ def _matmul_vjp(which):
     return rule
 
 
-structural("matmul", 2, np.matmul, (_matmul_vjp(0), _matmul_vjp(1)),
-           (r"g\,y^{\top}", r"x^{\top} g"),
-           "matrix product x @ y: 1-d, 2-d, and batched over leading axes as numpy",
-           shapes.matmul, title="matmul",
-           examples=(((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)),
-                     ((5, 2, 3), (3, 4)), ((2, 1, 2, 3), (4, 3, 2))))
+structural(
+    "matmul",
+    2,
+    np.matmul,
+    (_matmul_vjp(0), _matmul_vjp(1)),
+    (r"g\,y^{\top}", r"x^{\top} g"),
+    "matrix product x @ y: 1-d, 2-d, and batched over leading axes as numpy",
+    shapes.matmul,
+    title="matmul",
+    examples=(
+        ((3,), (3,)),
+        ((2, 3), (3,)),
+        ((3,), (3, 4)),
+        ((2, 3), (3, 4)),
+        ((5, 2, 3), (3, 4)),
+        ((2, 1, 2, 3), (4, 3, 2)),
+    ),
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,24 +335,48 @@ def _max_kink(eps, x, axis=None, keepdims=False):
 
 
 _REDUCE = {"axis": None, "keepdims": False}
-structural("sum", 1, lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
-           (_sum_vjp,), ("1",), "sum over all axes or the given axis (keepdims keeps them as 1)",
-           shapes.reduce, params=_REDUCE,
-           examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": 1, "keepdims": True}),
-                     ((2, 3, 4), {"axis": (0, 2)})))
-structural("mean", 1,
-           # np.mean refuses axis=0 on a scalar where np.sum and np.max take it: do as they do
-           lambda x, axis=None, keepdims=False: np.mean(
-               x, axis=None if x.ndim == 0 and axis in (0, -1) else axis, keepdims=keepdims),
-           (_mean_vjp,), (r"\frac{1}{n}",), "mean over all axes or the given axis",
-           shapes.reduce, params=_REDUCE,
-           examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": -1, "keepdims": True})))
-structural("max", 1, lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
-           (_max_vjp,), (r"\frac{\mathbb{1}[x_i = \max x]}{\#\text{ties}}",),
-           "maximum over all axes or the given axis", shapes.reduce, params=_REDUCE,
-           convention="ties share the upstream equally among the tied maxima",
-           kink=_max_kink,
-           examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": 1, "keepdims": True})))
+structural(
+    "sum",
+    1,
+    lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    (_sum_vjp,),
+    ("1",),
+    "sum over all axes or the given axis (keepdims keeps them as 1)",
+    shapes.reduce,
+    params=_REDUCE,
+    examples=(
+        ((3, 4), {"axis": 0}),
+        ((3, 4), {"axis": 1, "keepdims": True}),
+        ((2, 3, 4), {"axis": (0, 2)}),
+    ),
+)
+structural(
+    "mean",
+    1,
+    # np.mean refuses axis=0 on a scalar where np.sum and np.max take it: do as they do
+    lambda x, axis=None, keepdims=False: np.mean(
+        x, axis=None if x.ndim == 0 and axis in (0, -1) else axis, keepdims=keepdims
+    ),
+    (_mean_vjp,),
+    (r"\frac{1}{n}",),
+    "mean over all axes or the given axis",
+    shapes.reduce,
+    params=_REDUCE,
+    examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": -1, "keepdims": True})),
+)
+structural(
+    "max",
+    1,
+    lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+    (_max_vjp,),
+    (r"\frac{\mathbb{1}[x_i = \max x]}{\#\text{ties}}",),
+    "maximum over all axes or the given axis",
+    shapes.reduce,
+    params=_REDUCE,
+    convention="ties share the upstream equally among the tied maxima",
+    kink=_max_kink,
+    examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": 1, "keepdims": True})),
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,15 +387,28 @@ def _transpose_vjp(g, ans, x, axes=None):
     return np.transpose(g, None if axes is None else np.argsort([a % x.ndim for a in axes]))
 
 
-structural("transpose", 1, lambda x, axes=None: np.transpose(x, axes), (_transpose_vjp,),
-           (r"g^{\top}",), "reverse the axes, or permute them as given by axes",
-           shapes.transpose, params={"axes": None},
-           examples=(((3, 4), {}), ((2, 3, 4), {"axes": (1, 2, 0)})))
-structural("reshape", 1, lambda x, shape: np.reshape(x, shape),
-           (lambda g, ans, x, shape: np.reshape(g, x.shape),), (r"\operatorname{reshape}(g)",),
-           "the same elements in a new shape (one -1 is inferred)", shapes.reshape,
-           params={"shape": ()},
-           examples=(((3, 4), {"shape": (4, 3)}), ((2, 6), {"shape": (-1,)})))
+structural(
+    "transpose",
+    1,
+    lambda x, axes=None: np.transpose(x, axes),
+    (_transpose_vjp,),
+    (r"g^{\top}",),
+    "reverse the axes, or permute them as given by axes",
+    shapes.transpose,
+    params={"axes": None},
+    examples=(((3, 4), {}), ((2, 3, 4), {"axes": (1, 2, 0)})),
+)
+structural(
+    "reshape",
+    1,
+    lambda x, shape: np.reshape(x, shape),
+    (lambda g, ans, x, shape: np.reshape(g, x.shape),),
+    (r"\operatorname{reshape}(g)",),
+    "the same elements in a new shape (one -1 is inferred)",
+    shapes.reshape,
+    params={"shape": ()},
+    examples=(((3, 4), {"shape": (4, 3)}), ((2, 6), {"shape": (-1,)})),
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,23 +430,43 @@ def _log_softmax(x, axis=-1):
     return x - _logsumexp(x, axis=axis, keepdims=True)
 
 
-structural("softmax", 1, _softmax,
-           (lambda g, ans, x, axis=-1: ans * (g - np.sum(g * ans, axis=axis, keepdims=True)),),
-           (r"\frac{\partial s_i}{\partial x_j} = s_i\,(\delta_{ij} - s_j)",),
-           "e^{x_i} / sum_j e^{x_j} along axis (default the last)", shapes.along_axis,
-           params={"axis": -1}, examples=(((4,), {}), ((3, 4), {"axis": 0})))
-structural("log_softmax", 1, _log_softmax,
-           (lambda g, ans, x, axis=-1: g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True),),
-           (r"\frac{\partial \ell_i}{\partial x_j} = \delta_{ij} - \operatorname{softmax}(x)_j",),
-           "x - logsumexp(x) along axis (default the last)", shapes.along_axis,
-           params={"axis": -1}, examples=(((4,), {}), ((3, 4), {"axis": 0})))
-structural("logsumexp", 1, _logsumexp,
-           (lambda g, ans, x, axis=None, keepdims=False:
-                _expand(g, x.ndim, axis, keepdims)
-                * np.exp(x - _expand(ans, x.ndim, axis, keepdims)),),
-           (r"\operatorname{softmax}(x)_i",), "log(sum(exp(x))) over all axes or the given axis",
-           shapes.reduce, params=_REDUCE,
-           examples=(((3, 4), {"axis": 1}), ((3, 4), {"axis": 0, "keepdims": True})))
+structural(
+    "softmax",
+    1,
+    _softmax,
+    (lambda g, ans, x, axis=-1: ans * (g - np.sum(g * ans, axis=axis, keepdims=True)),),
+    (r"\frac{\partial s_i}{\partial x_j} = s_i\,(\delta_{ij} - s_j)",),
+    "e^{x_i} / sum_j e^{x_j} along axis (default the last)",
+    shapes.along_axis,
+    params={"axis": -1},
+    examples=(((4,), {}), ((3, 4), {"axis": 0})),
+)
+structural(
+    "log_softmax",
+    1,
+    _log_softmax,
+    (lambda g, ans, x, axis=-1: g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True),),
+    (r"\frac{\partial \ell_i}{\partial x_j} = \delta_{ij} - \operatorname{softmax}(x)_j",),
+    "x - logsumexp(x) along axis (default the last)",
+    shapes.along_axis,
+    params={"axis": -1},
+    examples=(((4,), {}), ((3, 4), {"axis": 0})),
+)
+structural(
+    "logsumexp",
+    1,
+    _logsumexp,
+    (
+        lambda g, ans, x, axis=None, keepdims=False: (
+            _expand(g, x.ndim, axis, keepdims) * np.exp(x - _expand(ans, x.ndim, axis, keepdims))
+        ),
+    ),
+    (r"\operatorname{softmax}(x)_i",),
+    "log(sum(exp(x))) over all axes or the given axis",
+    shapes.reduce,
+    params=_REDUCE,
+    examples=(((3, 4), {"axis": 1}), ((3, 4), {"axis": 0, "keepdims": True})),
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,14 +509,27 @@ def _mse(pred, target):
     return (diff * diff).sum() / diff.size  # np.mean's wrapper costs more than this on small data
 
 
-structural("mse", 2, _mse,
-           (_mse_vjp(1.0), _mse_vjp(-1.0)),
-           (r"\frac{2}{n}(x - y)", r"-\frac{2}{n}(x - y)"),
-           "mean squared error: mean((x - y)^2) over all elements", shapes.mse,
-           examples=(((4,), (4,)), ((3, 2), (3, 2)), ((3, 2), (2,))))
-structural("cross_entropy", 2, _cross_entropy, (_cross_entropy_vjp, None),
-           (r"\frac{1}{N}\left(\operatorname{softmax}(x)_{ic} - \mathbb{1}[c = t_i]\right)",
-            r"\text{none: class indices are not differentiable}"),
-           "mean over the batch of -log_softmax(x)[i, t_i], logits x [N, C], targets t [N]",
-           shapes.cross_entropy, domain=("real", "class_index"),
-           examples=(((3, 4), (3,)),))
+structural(
+    "mse",
+    2,
+    _mse,
+    (_mse_vjp(1.0), _mse_vjp(-1.0)),
+    (r"\frac{2}{n}(x - y)", r"-\frac{2}{n}(x - y)"),
+    "mean squared error: mean((x - y)^2) over all elements",
+    shapes.mse,
+    examples=(((4,), (4,)), ((3, 2), (3, 2)), ((3, 2), (2,))),
+)
+structural(
+    "cross_entropy",
+    2,
+    _cross_entropy,
+    (_cross_entropy_vjp, None),
+    (
+        r"\frac{1}{N}\left(\operatorname{softmax}(x)_{ic} - \mathbb{1}[c = t_i]\right)",
+        r"\text{none: class indices are not differentiable}",
+    ),
+    "mean over the batch of -log_softmax(x)[i, t_i], logits x [N, C], targets t [N]",
+    shapes.cross_entropy,
+    domain=("real", "class_index"),
+    examples=(((3, 4), (3,)),),
+)

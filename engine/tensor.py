@@ -25,8 +25,18 @@ class Tensor:
     0.25
     """
 
-    __slots__ = ("value", "_grad", "op", "inputs", "attrs", "name", "span", "requires_grad",
-                 "_record", "_seq")
+    __slots__ = (
+        "value",
+        "_grad",
+        "op",
+        "inputs",
+        "attrs",
+        "name",
+        "span",
+        "requires_grad",
+        "_record",
+        "_seq",
+    )
     __array_priority__ = 1000  # ndarray + Tensor defers to Tensor.__radd__
 
     def __init__(self, value: Any, name: str | None = None, requires_grad: bool = True):

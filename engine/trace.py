@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import gc
 import math
-from contextlib import contextmanager
 
 import numpy as np
 
 from .errors import EngineError
+from .gcpause import paused_gc_for
 from .ops import OPS
 from .tensor import Tensor
 
-#: How the trace writes a non-finite number (by its repr), and what each such string stands for
-#: (inputs to the service accept the same strings).
-NONFINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
-NONFINITE_VALUES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+#: Writing: a non-finite float (by its repr) -> the JSON string that stands for it.
+NONFINITE_TO_JSON = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+#: Reading: the JSON string -> the float (inputs to the service accept the same strings).
+NONFINITE_FROM_JSON = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 def encode(a, shape: tuple | None = None):
@@ -29,7 +28,7 @@ def encode(a, shape: tuple | None = None):
         if shape:
             return encode(np.broadcast_to(a, shape))
         v = float(a)
-        return v if v - v == 0.0 else NONFINITE[repr(v)]
+        return v if v - v == 0.0 else NONFINITE_TO_JSON[repr(v)]
     if a is None:
         return None
     arr = np.asarray(a, dtype=np.float64)
@@ -45,16 +44,17 @@ def encode(a, shape: tuple | None = None):
 def _encode_nested(x):
     if isinstance(x, list):
         return [_encode_nested(v) for v in x]
-    return x if x - x == 0.0 else NONFINITE[repr(x)]
+    return x if x - x == 0.0 else NONFINITE_TO_JSON[repr(x)]
 
 
 def decode(x):
     """The inverse of `encode` for inputs: numbers and nested lists, with the three strings."""
     if isinstance(x, str):
-        if x in NONFINITE_VALUES:
-            return NONFINITE_VALUES[x]
-        raise EngineError(f"{x!r} is not a number (non-finite values are 'NaN', 'Infinity', "
-                          "'-Infinity')")
+        if x in NONFINITE_FROM_JSON:
+            return NONFINITE_FROM_JSON[x]
+        raise EngineError(
+            f"{x!r} is not a number (non-finite values are 'NaN', 'Infinity', '-Infinity')"
+        )
     if isinstance(x, list):
         return [decode(v) for v in x]
     return x
@@ -75,9 +75,7 @@ def trace(out: Tensor) -> dict:
     record = out._record
     if record is None:
         raise EngineError("trace() needs a backward pass first: call out.backward()")
-    if len(record.order) < 2_000:
-        return _trace(out, record)
-    with paused_gc():
+    with paused_gc_for(len(record.order)):
         return _trace(out, record)
 
 
@@ -101,19 +99,21 @@ def _trace(out: Tensor, record) -> dict:
         grad = grads.get(id(node))
         inputs = [nid[index[id(inp)]] for inp in node.inputs] if node.inputs else []
         sources.append(inputs)
-        nodes.append({
-            "id": nid[i],
-            "op": node.op,
-            "label": label(node),
-            "name": node.name,
-            "inputs": inputs,
-            "attrs": _attrs(node.attrs) if node.attrs else {},
-            "shape": list(value.shape),
-            "value": enc(value),
-            "grad": None if grad is None else enc(grad),
-            "requires_grad": node.requires_grad,
-            "span": list(node.span) if node.span else None,
-        })
+        nodes.append(
+            {
+                "id": nid[i],
+                "op": node.op,
+                "label": label(node),
+                "name": node.name,
+                "inputs": inputs,
+                "attrs": _attrs(node.attrs) if node.attrs else {},
+                "shape": list(value.shape),
+                "value": enc(value),
+                "grad": None if grad is None else enc(grad),
+                "requires_grad": node.requires_grad,
+                "span": list(node.span) if node.span else None,
+            }
+        )
 
     edges: list = [None] * count
     steps = []
@@ -126,39 +126,69 @@ def _trace(out: Tensor, record) -> dict:
         first = first_edge[i]
         for k, (local, downstream, reduction) in enumerate(edge_records):
             edges[first + k] = {
-                "id": eid[first + k], "source": sources[i][k], "target": target, "index": k,
+                "id": eid[first + k],
+                "source": sources[i][k],
+                "target": target,
+                "index": k,
                 "upstream": upstream,
                 "local": None if local is None else enc(local, out_shape),
                 "local_formula": formulas[k],
                 "downstream": None if downstream is None else enc(downstream),
                 "reduction": reduction,
             }
-        steps.append({"node": target, "op": node.op, "label": nodes[i]["label"],
-                      "upstream": upstream, "edges": eid[first:first + len(edge_records)]})
+        steps.append(
+            {
+                "node": target,
+                "op": node.op,
+                "label": nodes[i]["label"],
+                "upstream": upstream,
+                "edges": eid[first : first + len(edge_records)],
+            }
+        )
     # edges into nodes that needed no gradient (constants only) carry no numbers
     for i, node in enumerate(order):
         for k in range(len(node.inputs)):
             e = first_edge[i] + k
             if edges[e] is None:
-                edges[e] = {"id": eid[e], "source": sources[i][k], "target": nid[i],
-                            "index": k, "upstream": None, "local": None,
-                            "local_formula": OPS[node.op].formulas[k], "downstream": None,
-                            "reduction": None}
+                edges[e] = {
+                    "id": eid[e],
+                    "source": sources[i][k],
+                    "target": nid[i],
+                    "index": k,
+                    "upstream": None,
+                    "local": None,
+                    "local_formula": OPS[node.op].formulas[k],
+                    "downstream": None,
+                    "reduction": None,
+                }
 
     fanout = []
     for i in sorted(index[key] for key in record.contributions):
         parts = record.contributions[id(order[i])]
-        fanout.append({
-            "node": nid[i],
-            "contributions": [{"edge": eid[first_edge[c] + k], "value": enc(d)}
-                              for c, k, d in parts],
-            "sum": enc(grads[id(order[i])]),
-        })
+        fanout.append(
+            {
+                "node": nid[i],
+                "contributions": [
+                    {"edge": eid[first_edge[c] + k], "value": enc(d)} for c, k, d in parts
+                ],
+                "sum": enc(grads[id(order[i])]),
+            }
+        )
 
-    gradients = {node.name: enc(grads[id(node)]) for node in order
-                 if not node.inputs and node.name and node.requires_grad}
-    return {"output": nid[-1], "nodes": nodes, "edges": edges, "forward": nid,
-            "steps": steps, "fanout": fanout, "gradients": gradients}
+    gradients = {
+        node.name: enc(grads[id(node)])
+        for node in order
+        if not node.inputs and node.name and node.requires_grad
+    }
+    return {
+        "output": nid[-1],
+        "nodes": nodes,
+        "edges": edges,
+        "forward": nid,
+        "steps": steps,
+        "fanout": fanout,
+        "gradients": gradients,
+    }
 
 
 def node_ids(order: list[Tensor]) -> dict[int, str]:
@@ -177,20 +207,3 @@ def edge_ids(order: list[Tensor]) -> dict[tuple[int, int], str]:
 
 def _attrs(attrs: dict) -> dict:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in attrs.items()}
-
-
-@contextmanager
-def paused_gc():
-    """Pause the cyclic garbage collector while building many small acyclic objects.
-
-    A trace of n nodes allocates a few dicts per node; with the collector on, its generation
-    scans make that superlinear in practice (and ~2x slower at 10,000 nodes). Nothing built
-    here forms a cycle, so reference counting frees it all the same.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

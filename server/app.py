@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from .body import BodyLimitMiddleware
+from .body_limit import BodyLimitMiddleware
 from .cache import CACHE_ENTRIES, ResponseCache
 from .config import Limits
 from .errors import APIError, BadRequest, InternalError, MethodNotAllowed, NotFound
@@ -32,21 +32,34 @@ NODE_MODULES = ROOT / "node_modules"
 log = logging.getLogger("server")
 
 # Python 3.11's mimetypes does not know these; browsers refuse ES modules served as text/plain.
-for _type, _ext in (("text/javascript", ".mjs"), ("font/woff2", ".woff2"),
-                    ("font/woff", ".woff"), ("font/ttf", ".ttf")):
+for _type, _ext in (
+    ("text/javascript", ".mjs"),
+    ("font/woff2", ".woff2"),
+    ("font/woff", ".woff"),
+    ("font/ttf", ".ttf"),
+):
     mimetypes.add_type(_type, _ext)
 
 
-def create_app(limits: Limits | None = None, static_dir: Path = STATIC,
-               vendor_dir: Path = NODE_MODULES, cache_entries: int | None = None) -> FastAPI:
+def create_app(
+    limits: Limits | None = None,
+    static_dir: Path = STATIC,
+    vendor_dir: Path = NODE_MODULES,
+    cache_entries: int | None = None,
+) -> FastAPI:
     """The app with these limits (default: the environment's, see server.config) and a cache
     of `cache_entries` small answers (default: $BPE_CACHE_ENTRIES or 256; 0 turns it off)."""
     limits = limits or Limits.from_env()
     if cache_entries is None:
         cache_entries = int(os.environ.get("BPE_CACHE_ENTRIES") or CACHE_ENTRIES)
-    app = FastAPI(title="Backprop Explorer", version="0.1.0",
-                  description="Type an expression, get its graph and every step of backprop.",
-                  docs_url=None, redoc_url=None, default_response_class=JSONResponse)
+    app = FastAPI(
+        title="Backprop Explorer",
+        version="0.1.0",
+        description="Type an expression, get its graph and every step of backprop.",
+        docs_url=None,
+        redoc_url=None,
+        default_response_class=JSONResponse,
+    )
     app.state.limits = limits
     app.state.cache = ResponseCache(cache_entries)
     app.state.swagger_ui = (vendor_dir / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file()
@@ -57,8 +70,9 @@ def create_app(limits: Limits | None = None, static_dir: Path = STATIC,
         for route in router.routes:
             if isinstance(route, APIRoute):
                 app.state.methods.setdefault(route.path, set()).update(route.methods)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=limits.max_body_bytes,
-                       body_timeout=limits.body_timeout)
+    app.add_middleware(
+        BodyLimitMiddleware, max_body_bytes=limits.max_body_bytes, body_timeout=limits.body_timeout
+    )
     if vendor_dir.is_dir():
         app.mount("/vendor", StaticFiles(directory=vendor_dir), name="vendor")
     app.mount("/", StaticFiles(directory=static_dir, html=True, check_dir=False), name="static")
@@ -89,8 +103,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         allowed = exc.status_code == 404 and request.app.state.methods.get(request.url.path)
         if allowed:  # the page mounted at / answers 404 where the router would say 405
-            err = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}: use "
-                                   f"{' or '.join(sorted(allowed))}")
+            err = MethodNotAllowed(
+                f"{request.method} is not allowed on {request.url.path}: use "
+                f"{' or '.join(sorted(allowed))}"
+            )
         elif exc.status_code == 404:
             err = NotFound(f"nothing at {request.url.path[:200]}")
         elif exc.status_code == 405:
@@ -108,8 +124,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
         log.exception("internal error on %s", request.url.path)
-        err = InternalError(f"internal error ({type(exc).__name__}); this is a bug, please "
-                            "report it with the request")
+        err = InternalError(
+            f"internal error ({type(exc).__name__}); this is a bug, please "
+            "report it with the request"
+        )
         return JSONResponse(err.payload(), status_code=err.status)
 
 

@@ -18,8 +18,9 @@ CACHE_MAX_RESPONSE_BYTES = 65_536
 
 
 class ResponseCache:
-    def __init__(self, entries: int = CACHE_ENTRIES,
-                 max_response_bytes: int = CACHE_MAX_RESPONSE_BYTES):
+    def __init__(
+        self, entries: int = CACHE_ENTRIES, max_response_bytes: int = CACHE_MAX_RESPONSE_BYTES
+    ):
         self.entries = entries
         self.max_response_bytes = max_response_bytes
         self._data: OrderedDict = OrderedDict()

@@ -1,23 +1,23 @@
 """The `backprop-explorer` command: serve the app, or trace an expression in the terminal.
 
-    backprop-explorer serve --host 127.0.0.1 --port 8000 --workers 2 --max-nodes 5000
-    backprop-explorer trace "1/(1+exp(-z))" --input z=0
+backprop-explorer serve --host 127.0.0.1 --port 8000 --workers 2 --max-nodes 5000
+backprop-explorer trace "1/(1+exp(-z))" --input z=0
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from dataclasses import fields, replace
 
 import orjson
 
+from engine.trace import NONFINITE_TO_JSON
+
 from .config import Limits, env_name
 from .errors import APIError
-
-NONFINITE_WORDS = {"nan": "NaN", "inf": "Infinity", "+inf": "Infinity", "-inf": "-Infinity",
-                   "infinity": "Infinity", "-infinity": "-Infinity"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,15 +29,24 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="worker processes")
     serve.add_argument("--log-level", default="info")
-    serve.add_argument("--cache-entries", type=int, metavar="N",
-                       help="answers to small requests kept (default 256; 0: no cache; env "
-                            "BPE_CACHE_ENTRIES)")
+    serve.add_argument(
+        "--cache-entries",
+        type=int,
+        metavar="N",
+        help="answers to small requests kept (default 256; 0: no cache; env BPE_CACHE_ENTRIES)",
+    )
     _limit_options(serve)
 
     trace = sub.add_parser("trace", help="print the forward values and backward steps")
     trace.add_argument("expression")
-    trace.add_argument("--input", "-i", action="append", default=[], metavar="NAME=VALUE",
-                       help="an input value: z=0, x=[1,2], w=nan (repeat for each input)")
+    trace.add_argument(
+        "--input",
+        "-i",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an input value: z=0, x=[1,2], w=nan (repeat for each input)",
+    )
     trace.add_argument("--seed", help="upstream gradient of the output (JSON)")
     trace.add_argument("--sigmoid", choices=["node", "expanded"], default="node")
     trace.add_argument("--check", action="store_true", help="run the numerical gradient check")
@@ -52,16 +61,22 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("limits (default: the environment's BPE_* variables)")
     for f in fields(Limits):
         kind = float if f.type in (float, "float") else int
-        group.add_argument(f"--{f.name.replace('_', '-')}", type=kind,
-                           metavar=kind.__name__.upper(),
-                           help=f"default {getattr(Limits(), f.name)}; env {env_name(f.name)}")
+        group.add_argument(
+            f"--{f.name.replace('_', '-')}",
+            type=kind,
+            metavar=kind.__name__.upper(),
+            help=f"default {getattr(Limits(), f.name)}; env {env_name(f.name)}",
+        )
 
 
 def _limits(args, export: bool = False) -> Limits:
     """The environment's limits with the options' overrides; `export` puts the overrides in the
     environment too, where uvicorn's worker processes read them."""
-    given = {f.name: getattr(args, f.name) for f in fields(Limits)
-             if getattr(args, f.name, None) is not None}
+    given = {
+        f.name: getattr(args, f.name)
+        for f in fields(Limits)
+        if getattr(args, f.name, None) is not None
+    }
     if export:
         for name, value in given.items():
             os.environ[env_name(name)] = str(value)
@@ -78,8 +93,14 @@ def _serve(args) -> int:
     _limits(args, export=True)  # fails early on a bad value
     if args.cache_entries is not None:
         os.environ["BPE_CACHE_ENTRIES"] = str(max(args.cache_entries, 0))
-    uvicorn.run("server.app:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, proxy_headers=False)
+    uvicorn.run(
+        "server.app:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=False,
+    )
     return 0
 
 
@@ -88,9 +109,13 @@ def _serve(args) -> int:
 # ---------------------------------------------------------------------------------------------
 def parse_value(text: str):
     """A command-line value: JSON (0, [1, 2]) or nan / inf / -inf."""
-    word = NONFINITE_WORDS.get(text.strip().lower())
-    if word:
-        return word
+    try:
+        number = float(text)  # also nan, inf, -inf, infinity, in any case
+    except ValueError:
+        pass
+    else:
+        if not math.isfinite(number):
+            return NONFINITE_TO_JSON[repr(number)]
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -113,8 +138,9 @@ def _trace(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        result = service.run(args.expression, inputs, limits, seed=seed, sigmoid=args.sigmoid,
-                             check=args.check)
+        result = service.run(
+            args.expression, inputs, limits, seed=seed, sigmoid=args.sigmoid, check=args.check
+        )
     except APIError as exc:
         print(format_error(args.expression, exc), file=sys.stderr)
         return 1
@@ -150,8 +176,9 @@ def _num(v, width: int = 40) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(header)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)
+    ]
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
     out.append("  ".join("-" * w for w in widths))
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
@@ -164,8 +191,19 @@ def format_trace(result: dict) -> str:
     edges = {e["id"]: e for e in result["edges"]}
     forward = _table(
         ["node", "op", "label", "inputs", "shape", "value", "grad"],
-        [[n["id"], n["op"], n["label"], ",".join(n["inputs"]), str(n["shape"]),
-          _num(n["value"]), _num(n["grad"])] for n in result["nodes"]])
+        [
+            [
+                n["id"],
+                n["op"],
+                n["label"],
+                ",".join(n["inputs"]),
+                str(n["shape"]),
+                _num(n["value"]),
+                _num(n["grad"]),
+            ]
+            for n in result["nodes"]
+        ],
+    )
     rows = []
     for k, step in enumerate(result["steps"], 1):
         for j, eid in enumerate(step["edges"]):
@@ -174,13 +212,25 @@ def format_trace(result: dict) -> str:
             node = step["node"]
             if nodes[node]["name"]:
                 node += f" ({nodes[node]['name']})"
-            rows.append([str(k) if first else "", node if first else "",
-                         step["op"] if first else "", _num(step["upstream"]) if first else "",
-                         f"{e['source']} ({nodes[e['source']]['label']})", _num(e["local"]),
-                         _num(e["downstream"])])
+            rows.append(
+                [
+                    str(k) if first else "",
+                    node if first else "",
+                    step["op"] if first else "",
+                    _num(step["upstream"]) if first else "",
+                    f"{e['source']} ({nodes[e['source']]['label']})",
+                    _num(e["local"]),
+                    _num(e["downstream"]),
+                ]
+            )
     backward = _table(["step", "node", "op", "upstream", "to input", "local", "downstream"], rows)
-    parts = [f"forward ({len(result['nodes'])} nodes, output {result['output']})", forward, "",
-             "backward (downstream = upstream x local)", backward]
+    parts = [
+        f"forward ({len(result['nodes'])} nodes, output {result['output']})",
+        forward,
+        "",
+        "backward (downstream = upstream x local)",
+        backward,
+    ]
     if result["fanout"]:
         parts += ["", "fan-out (gradients that add up)"]
         for f in result["fanout"]:

@@ -70,7 +70,8 @@ class Limits:
                 value = kind(raw)
             except ValueError:
                 raise ValueError(
-                    f"{env_name(f.name)}={raw!r} is not a valid {kind.__name__}") from None
+                    f"{env_name(f.name)}={raw!r} is not a valid {kind.__name__}"
+                ) from None
             if value <= 0:
                 raise ValueError(f"{env_name(f.name)} must be positive, not {raw!r}")
             values[f.name] = value

@@ -23,9 +23,12 @@ class APIError(Exception):
         self.limit = limit
 
     def payload(self) -> dict:
-        body = {"code": self.code, "message": self.message,
-                "span": list(self.span) if self.span else None,
-                "suggestions": self.suggestions}
+        body = {
+            "code": self.code,
+            "message": self.message,
+            "span": list(self.span) if self.span else None,
+            "suggestions": self.suggestions,
+        }
         if self.limit is not None:
             body["limit"] = self.limit
         return {"error": body}

@@ -7,7 +7,7 @@ EXAMPLES: list[dict] = [
         "id": "sigmoid",
         "title": "The post's sigmoid at z = 0",
         "description": "1/(1+e^{-z}) as four nodes: backprop multiplies the local gradients "
-                       "-0.25, 1, 1, -1 along the chain and gives dz = 0.25.",
+        "-0.25, 1, 1, -1 along the chain and gives dz = 0.25.",
         "expression": "1/(1+exp(-z))",
         "inputs": {"z": 0},
     },
@@ -15,7 +15,7 @@ EXAMPLES: list[dict] = [
         "id": "fanout",
         "title": "The post's w1*x + w2*x: one input, two paths",
         "description": "x feeds two products, so its gradient is the sum of two contributions "
-                       "(the multivariate chain rule): dx = w1 + w2 = 5.",
+        "(the multivariate chain rule): dx = w1 + w2 = 5.",
         "expression": "h = w1*x\ng = w2*x\nf = g + h",
         "inputs": {"w1": 2, "w2": 3, "x": 0},
     },
@@ -23,7 +23,7 @@ EXAMPLES: list[dict] = [
         "id": "cs231n-simple",
         "title": "CS231n: (x + y) * z",
         "description": "The first circuit of CS231n's backprop notes: dx = dy = z = -4, "
-                       "dz = x + y = 3.",
+        "dz = x + y = 3.",
         "expression": "q = x + y\nf = q * z",
         "inputs": {"x": -2, "y": 5, "z": -4},
     },
@@ -31,7 +31,7 @@ EXAMPLES: list[dict] = [
         "id": "cs231n-neuron",
         "title": "CS231n: a 2-d sigmoid neuron",
         "description": "sigma(w0*x0 + w1*x1 + w2) drawn gate by gate; the output is 0.73 and "
-                       "dw = [-0.2, -0.39, 0.2], dx = [0.39, -0.59].",
+        "dw = [-0.2, -0.39, 0.2], dx = [0.39, -0.59].",
         "expression": "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))",
         "inputs": {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3},
     },
@@ -39,7 +39,7 @@ EXAMPLES: list[dict] = [
         "id": "micrograd-neuron",
         "title": "micrograd: a tanh neuron",
         "description": "The neuron of micrograd's walkthrough: o = tanh(x1*w1 + x2*w2 + b) = "
-                       "0.7071; dx1 = -1.5, dw1 = 1, dx2 = 0.5, dw2 = 0.",
+        "0.7071; dx1 = -1.5, dw1 = 1, dx2 = 0.5, dw2 = 0.",
         "expression": "x1w1 = x1*w1\nx2w2 = x2*w2\nn = x1w1 + x2w2 + b\no = tanh(n)",
         "inputs": {"x1": 2, "x2": 0, "w1": -3, "w2": 1, "b": 6.881373587019543},
     },
@@ -47,7 +47,7 @@ EXAMPLES: list[dict] = [
         "id": "micrograd-readme",
         "title": "micrograd's README expression",
         "description": "The README's example with in-place updates: g = 24.7041, "
-                       "dg/da = 138.8338, dg/db = 645.5773.",
+        "dg/da = 138.8338, dg/db = 645.5773.",
         "expression": (
             "c = a + b\n"
             "d = a*b + b**3\n"
@@ -66,26 +66,28 @@ EXAMPLES: list[dict] = [
         "id": "broadcast",
         "title": "Tensors: a layer with a broadcast bias",
         "description": "b has shape [3] and is added to every row of X @ W ([2, 3]); backprop "
-                       "undoes the broadcast by summing the upstream over the rows.",
+        "undoes the broadcast by summing the upstream over the rows.",
         "expression": "h = X @ W + b\ny = sum(tanh(h))",
-        "inputs": {"X": [[1.0, 2.0], [-1.0, 0.5]],
-                   "W": [[0.5, -0.3, 0.8], [0.2, 0.4, -0.6]],
-                   "b": [0.1, -0.2, 0.3]},
+        "inputs": {
+            "X": [[1.0, 2.0], [-1.0, 0.5]],
+            "W": [[0.5, -0.3, 0.8], [0.2, 0.4, -0.6]],
+            "b": [0.1, -0.2, 0.3],
+        },
     },
     {
         "id": "mlp",
         "title": "A small MLP with a cross-entropy loss",
         "description": "Two layers on a batch of 3 points in 2-d, 3 classes; the loss is the "
-                       "mean cross-entropy against the class indices [0, 2, 1].",
+        "mean cross-entropy against the class indices [0, 2, 1].",
         "expression": (
-            "h = tanh(X @ W1 + b1)\n"
-            "logits = h @ W2 + b2\n"
-            "loss = cross_entropy(logits, [0, 2, 1])"
+            "h = tanh(X @ W1 + b1)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, [0, 2, 1])"
         ),
-        "inputs": {"X": [[0.5, -1.0], [1.5, 0.3], [-0.7, 0.8]],
-                   "W1": [[0.2, -0.5, 0.4, 0.1], [0.7, 0.3, -0.2, -0.6]],
-                   "b1": [0.0, 0.1, -0.1, 0.05],
-                   "W2": [[0.3, -0.4, 0.2], [-0.1, 0.5, 0.3], [0.6, 0.1, -0.5], [0.2, -0.3, 0.4]],
-                   "b2": [0.0, 0.0, 0.0]},
+        "inputs": {
+            "X": [[0.5, -1.0], [1.5, 0.3], [-0.7, 0.8]],
+            "W1": [[0.2, -0.5, 0.4, 0.1], [0.7, 0.3, -0.2, -0.6]],
+            "b1": [0.0, 0.1, -0.1, 0.05],
+            "W2": [[0.3, -0.4, 0.2], [-0.1, 0.5, 0.3], [0.6, 0.1, -0.5], [0.2, -0.3, 0.4]],
+            "b2": [0.0, 0.0, 0.0],
+        },
     },
 ]

@@ -3,7 +3,7 @@
 `compile_program(text)` parses with `ast.parse` and walks the tree with a dict of handlers, one
 per allowed node type; what the dict does not list is refused with a message and the span of the
 offending node. Nothing is ever evaluated: the walk emits a flat list of instructions (postfix,
-left to right) that `server.build` runs against the engine. Both the walk and the build use
+left to right) that `server.interpreter` runs against the engine. Both the walk and the build use
 explicit stacks, so deep expressions never meet Python's recursion limit.
 
 >>> p = compile_program("h = w1*x\\ng = w2*x\\nf = g + h")
@@ -39,11 +39,25 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 #: Callable functions: exactly the engine's op registry.
 FUNCTIONS = engine.FUNCTIONS
 #: Binary operators and the op each builds.
-BINARY_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
-              ast.MatMult: "matmul"}
-OPERATOR_TEXT = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>",
-                 ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Not: "not",
-                 ast.Invert: "~"}
+BINARY_OPS = {
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "div",
+    ast.Pow: "pow",
+    ast.MatMult: "matmul",
+}
+OPERATOR_TEXT = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.Not: "not",
+    ast.Invert: "~",
+}
 #: Python the language refuses, with the words the error message uses.
 REFUSED = {
     ast.Attribute: "attribute access (a.b) is",
@@ -110,9 +124,12 @@ def suggest(name: str, known) -> list[str]:
 def parse_text(source: str, limits: Limits) -> ast.Module:
     if len(source) > limits.max_expression_chars:
         raise LimitExceeded(
-            "max_expression_chars", len(source), limits.max_expression_chars,
+            "max_expression_chars",
+            len(source),
+            limits.max_expression_chars,
             f"the expression has {len(source):,} characters, over the limit of "
-            f"{limits.max_expression_chars:,}")
+            f"{limits.max_expression_chars:,}",
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for "1 is 1" and invalid escapes
@@ -122,13 +139,17 @@ def parse_text(source: str, limits: Limits) -> ast.Module:
     except (RecursionError, MemoryError):
         # CPython's parser gives up on very deep nesting (a chain of thousands of operators)
         raise LimitExceeded(
-            "max_depth", None, limits.max_depth,
+            "max_depth",
+            None,
+            limits.max_depth,
             "the expression nests too deeply for the parser (more than about "
             f"{limits.max_depth:,} levels, e.g. a chain of thousands of operators in one "
-            "statement): split it into several statements (h = ...)") from None
+            "statement): split it into several statements (h = ...)",
+        ) from None
     except UnicodeError:
-        raise SyntaxErr("the expression contains characters that are not valid Unicode "
-                        "(lone surrogates)") from None
+        raise SyntaxErr(
+            "the expression contains characters that are not valid Unicode (lone surrogates)"
+        ) from None
     except (ValueError, OverflowError) as exc:  # null bytes, integer literals too long
         raise SyntaxErr(f"the expression cannot be parsed: {exc}") from None
 
@@ -136,11 +157,19 @@ def parse_text(source: str, limits: Limits) -> ast.Module:
 def _syntax_error(source: str, exc: SyntaxError) -> SyntaxErr | LimitExceeded:
     msg = exc.msg or "invalid syntax"
     if "too many nested parentheses" in msg:
-        return LimitExceeded("max_depth", None, 200,
-                             "more than 200 nested parentheses (the limit of Python's parser)")
+        return LimitExceeded(
+            "max_depth",
+            None,
+            200,
+            "more than 200 nested parentheses (the limit of Python's parser)",
+        )
     if "Exceeds the limit" in msg and "digits" in msg:
-        return LimitExceeded("max_literal_digits", None, 4300,
-                             "an integer literal has more than 4300 digits (Python's limit)")
+        return LimitExceeded(
+            "max_literal_digits",
+            None,
+            4300,
+            "an integer literal has more than 4300 digits (Python's limit)",
+        )
     span = None
     if exc.lineno:
         line = exc.lineno
@@ -150,8 +179,9 @@ def _syntax_error(source: str, exc: SyntaxError) -> SyntaxErr | LimitExceeded:
         if end_line < line or (end_line == line and end_col <= col):
             end_line, end_col = line, col + 1
         span = (line, col, end_line, end_col)  # SyntaxError offsets count characters already
-    return SyntaxErr(f"syntax error at {where(span)}: {msg}" if span else f"syntax error: {msg}",
-                     span)
+    return SyntaxErr(
+        f"syntax error at {where(span)}: {msg}" if span else f"syntax error: {msg}", span
+    )
 
 
 class _Columns:
@@ -227,21 +257,28 @@ class Compiler:
                 raise NotAllowed(
                     f"'{kind}' statements are not part of the expression language "
                     f"({where(self.span(stmt))}): write expressions and assignments such as "
-                    "h = w1*x", self.span(stmt))
+                    "h = w1*x",
+                    self.span(stmt),
+                )
             handler(self, stmt)
             if i != last:
                 self.code.append((DISCARD, None, None, None))
                 if isinstance(stmt, ast.Expr):
                     self.program.warnings.append(
                         f"the value of the statement at {where(self.span(stmt))} is not used "
-                        "(only the last statement is the output)")
+                        "(only the last statement is the output)"
+                    )
         p = self.program
         p.inputs = list(self.inputs.items())
         p.functions = list(self.functions)
         if p.nodes > self.limits.max_nodes:
-            raise LimitExceeded("max_nodes", p.nodes, self.limits.max_nodes,
-                                f"the expression would build {p.nodes:,} nodes, over the limit "
-                                f"of {self.limits.max_nodes:,}")
+            raise LimitExceeded(
+                "max_nodes",
+                p.nodes,
+                self.limits.max_nodes,
+                f"the expression would build {p.nodes:,} nodes, over the limit "
+                f"of {self.limits.max_nodes:,}",
+            )
         return p
 
     def stmt_expr(self, stmt: ast.Expr) -> None:
@@ -249,8 +286,10 @@ class Compiler:
 
     def stmt_assign(self, stmt: ast.Assign) -> None:
         if len(stmt.targets) != 1:
-            raise NotAllowed("chained assignments (a = b = ...) are not allowed: assign one name "
-                             "per statement", self.span(stmt))
+            raise NotAllowed(
+                "chained assignments (a = b = ...) are not allowed: assign one name per statement",
+                self.span(stmt),
+            )
         name = self.target(stmt.targets[0])
         self.expr(stmt.value)
         self.assign(name, stmt)
@@ -259,11 +298,15 @@ class Compiler:
         name = self.target(stmt.target)
         op = BINARY_OPS.get(type(stmt.op))
         if op is None:
-            raise NotAllowed(f"the operator {OPERATOR_TEXT.get(type(stmt.op), '?')}= is not "
-                             "supported", self.span(stmt))
+            raise NotAllowed(
+                f"the operator {OPERATOR_TEXT.get(type(stmt.op), '?')}= is not supported",
+                self.span(stmt),
+            )
         if name not in self.defined:
-            raise UnknownName(f"'{name}' is updated at {where(self.span(stmt.target))} before "
-                              "it is assigned", self.span(stmt.target))
+            raise UnknownName(
+                f"'{name}' is updated at {where(self.span(stmt.target))} before it is assigned",
+                self.span(stmt.target),
+            )
         self.code.append((VAR, name, None, self.span(stmt.target)))
         self.expr(stmt.value)
         self.code.append((BINARY, op, None, self.span(stmt)))
@@ -272,16 +315,19 @@ class Compiler:
 
     def target(self, node) -> str:
         if not isinstance(node, ast.Name):
-            raise NotAllowed("the left side of = must be one name, as in h = w1*x",
-                             self.span(node))
+            raise NotAllowed("the left side of = must be one name, as in h = w1*x", self.span(node))
         name = _normal(node.id)
         self.check_identifier(name, node)
         if name in FUNCTIONS:
-            raise NotAllowed(f"'{name}' is a function and cannot be assigned: choose another "
-                             "name", self.span(node))
+            raise NotAllowed(
+                f"'{name}' is a function and cannot be assigned: choose another name",
+                self.span(node),
+            )
         if name in CONSTANTS and name not in self.defined:
-            self.program.warnings.append(f"'{name}' is assigned at {where(self.span(node))}, so "
-                                         "it no longer means the constant")
+            self.program.warnings.append(
+                f"'{name}' is assigned at {where(self.span(node))}, so "
+                "it no longer means the constant"
+            )
         return name
 
     def assign(self, name: str, stmt) -> None:
@@ -292,8 +338,9 @@ class Compiler:
 
     def check_identifier(self, name: str, node) -> None:
         if name.startswith("__"):
-            raise NotAllowed(f"names starting with '__' are not allowed ('{name}')",
-                             self.span(node))
+            raise NotAllowed(
+                f"names starting with '__' are not allowed ('{name}')", self.span(node)
+            )
 
     # -- expressions ---------------------------------------------------------------------------
     def expr(self, root) -> None:
@@ -309,10 +356,14 @@ class Compiler:
             if depth > max_depth:
                 span = self.span(node)
                 raise LimitExceeded(
-                    "max_depth", depth, max_depth,
+                    "max_depth",
+                    depth,
+                    max_depth,
                     f"the expression nests deeper than {max_depth:,} levels at {where(span)} (a "
                     "chain a + b + c counts one level per operator: split long chains into "
-                    "statements)", span)
+                    "statements)",
+                    span,
+                )
             handler = EXPRESSIONS.get(type(node))
             if handler is None:
                 raise self.refuse(node)
@@ -323,8 +374,10 @@ class Compiler:
 
     def refuse(self, node) -> NotAllowed:
         what = REFUSED.get(type(node)) or f"'{type(node).__name__}' is"
-        return NotAllowed(f"{what} not part of the expression language "
-                          f"({where(self.span(node))})", self.span(node))
+        return NotAllowed(
+            f"{what} not part of the expression language ({where(self.span(node))})",
+            self.span(node),
+        )
 
     def e_name(self, node: ast.Name):
         name = _normal(node.id)
@@ -333,16 +386,20 @@ class Compiler:
         if name in self.defined:
             return (), (VAR, name, None, span)
         if name in self.assigned_at:
-            raise UnknownName(f"'{name}' is used at {where(span)} before it is assigned on line "
-                              f"{self.assigned_at[name]}", span)
+            raise UnknownName(
+                f"'{name}' is used at {where(span)} before it is assigned on line "
+                f"{self.assigned_at[name]}",
+                span,
+            )
         if name in CONSTANTS:
             if name not in self.program.constants:
                 self.program.constants[name] = span
                 self.program.nodes += 1
             return (), (CONSTNAME, name, None, span)
         if name in FUNCTIONS:
-            raise NotAllowed(f"'{name}' is a function: call it, as in {name}(x) ({where(span)})",
-                             span)
+            raise NotAllowed(
+                f"'{name}' is a function: call it, as in {name}(x) ({where(span)})", span
+            )
         if name not in self.inputs:
             self.inputs[name] = span
             self.program.nodes += 1
@@ -352,13 +409,17 @@ class Compiler:
         value = node.value
         span = self.span(node)
         if isinstance(value, bool) or value is None:
-            raise NotAllowed(f"{value} is only allowed as a keyword value, as in "
-                             f"sum(x, axis=0, keepdims=True) ({where(span)})", span)
+            raise NotAllowed(
+                f"{value} is only allowed as a keyword value, as in "
+                f"sum(x, axis=0, keepdims=True) ({where(span)})",
+                span,
+            )
         if isinstance(value, (int, float)):
             self.program.nodes += 1
             return (), (CONST, self.number(value, span), None, span)
         what = {str: "strings", bytes: "strings", complex: "complex numbers"}.get(
-            type(value), f"the constant {type(value).__name__}")
+            type(value), f"the constant {type(value).__name__}"
+        )
         raise NotAllowed(f"{what} are not part of the expression language ({where(span)})", span)
 
     def number(self, value, span: Span) -> float:
@@ -368,8 +429,9 @@ class Compiler:
         except OverflowError:
             number = math.inf
         if number == math.inf:
-            self.program.warnings.append(f"the number at {where(span)} is too large for float64: "
-                                         "it is Infinity")
+            self.program.warnings.append(
+                f"the number at {where(span)} is too large for float64: it is Infinity"
+            )
         return number
 
     def e_unary(self, node: ast.UnaryOp):
@@ -377,8 +439,11 @@ class Compiler:
         if isinstance(node.op, ast.UAdd):
             return (node.operand,), None
         if not isinstance(node.op, ast.USub):
-            raise NotAllowed(f"the operator {OPERATOR_TEXT.get(type(node.op), '?')} is not "
-                             f"supported ({where(span)})", span)
+            raise NotAllowed(
+                f"the operator {OPERATOR_TEXT.get(type(node.op), '?')} is not "
+                f"supported ({where(span)})",
+                span,
+            )
         operand = node.operand
         if _is_number(operand):  # -2 is one constant, not negate(2)
             self.program.nodes += 1
@@ -390,8 +455,11 @@ class Compiler:
         span = self.span(node)
         op = BINARY_OPS.get(type(node.op))
         if op is None:
-            raise NotAllowed(f"the operator {OPERATOR_TEXT.get(type(node.op), '?')} is not "
-                             f"supported ({where(span)}); the operators are + - * / ** @", span)
+            raise NotAllowed(
+                f"the operator {OPERATOR_TEXT.get(type(node.op), '?')} is not "
+                f"supported ({where(span)}); the operators are + - * / ** @",
+                span,
+            )
         self.program.nodes += 1
         if op == "div" and _is_number(node.left) and node.left.value == 1:
             return (node.right,), (RECIP, None, None, span)  # 1/x is the post's reciprocal
@@ -403,29 +471,38 @@ class Compiler:
         if not isinstance(func, ast.Name):
             if isinstance(func, ast.Attribute):
                 raise self.refuse(func)
-            raise NotAllowed(f"only the engine's functions can be called, by name, as in exp(x) "
-                             f"({where(span)})", span)
+            raise NotAllowed(
+                f"only the engine's functions can be called, by name, as in exp(x) ({where(span)})",
+                span,
+            )
         name = _normal(func.id)
         self.check_identifier(name, func)
         op = engine.OPS.get(name)
         if op is None:
             hints = suggest(name, FUNCTIONS)
             hint = f"; did you mean {hints[0]}?" if hints else ""
-            raise UnknownFunction(f"unknown function '{name}' at {where(self.span(func))}{hint}",
-                                  self.span(func), hints)
+            raise UnknownFunction(
+                f"unknown function '{name}' at {where(self.span(func))}{hint}",
+                self.span(func),
+                hints,
+            )
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.refuse(arg)
         args = node.args
         if len(args) < op.arity:
-            raise ArgumentErr(f"{name} takes {op.arity} operand(s), got {len(args)} "
-                              f"({where(span)})", span)
+            raise ArgumentErr(
+                f"{name} takes {op.arity} operand(s), got {len(args)} ({where(span)})", span
+            )
         params = list(op.params)
         if len(args) > op.arity + len(params):
             extra = f" then {', '.join(params)}" if params else ""
-            raise ArgumentErr(f"{name} takes {op.arity} operand(s){extra}, got {len(args)} "
-                              f"arguments ({where(span)})", span)
-        positional = tuple(self.literal(a, params[i]) for i, a in enumerate(args[op.arity:]))
+            raise ArgumentErr(
+                f"{name} takes {op.arity} operand(s){extra}, got {len(args)} "
+                f"arguments ({where(span)})",
+                span,
+            )
+        positional = tuple(self.literal(a, params[i]) for i, a in enumerate(args[op.arity :]))
         kwargs = {}
         for kw in node.keywords:
             kspan = self.span(kw)
@@ -434,8 +511,11 @@ class Compiler:
             if kw.arg not in op.params:
                 known = ", ".join(params) or "none"
                 hints = suggest(kw.arg, params)
-                raise ArgumentErr(f"{name} has no keyword '{kw.arg}' (its keywords: {known}) "
-                                  f"({where(kspan)})", kspan, hints)
+                raise ArgumentErr(
+                    f"{name} has no keyword '{kw.arg}' (its keywords: {known}) ({where(kspan)})",
+                    kspan,
+                    hints,
+                )
             if kw.arg in kwargs or params.index(kw.arg) < len(positional):
                 raise ArgumentErr(f"{name} got '{kw.arg}' twice ({where(kspan)})", kspan)
             kwargs[kw.arg] = self.literal(kw.value, kw.arg)
@@ -451,29 +531,43 @@ class Compiler:
         while all(isinstance(n, ast.List) for n in level):
             sizes = {len(n.elts) for n in level}
             if len(sizes) != 1:
-                raise ArgumentErr(f"the list at {where(span)} is not rectangular: rows of "
-                                  f"lengths {sorted(sizes)}", span)
+                raise ArgumentErr(
+                    f"the list at {where(span)} is not rectangular: rows of "
+                    f"lengths {sorted(sizes)}",
+                    span,
+                )
             (n,) = sizes
             if n == 0:
                 raise ArgumentErr(f"an empty list is not a tensor ({where(span)})", span)
             shape.append(n)
             if len(shape) > MAX_LIST_DIMS:
-                raise LimitExceeded("max_list_dims", len(shape), MAX_LIST_DIMS,
-                                    f"the list at {where(span)} has more than {MAX_LIST_DIMS} "
-                                    "dimensions", span)
+                raise LimitExceeded(
+                    "max_list_dims",
+                    len(shape),
+                    MAX_LIST_DIMS,
+                    f"the list at {where(span)} has more than {MAX_LIST_DIMS} dimensions",
+                    span,
+                )
             elements = math.prod(shape)
             if elements > self.limits.max_tensor_elements:
-                raise LimitExceeded("max_tensor_elements", elements,
-                                    self.limits.max_tensor_elements,
-                                    f"the list at {where(span)} has {elements:,} elements, over "
-                                    f"the limit of {self.limits.max_tensor_elements:,}", span)
+                raise LimitExceeded(
+                    "max_tensor_elements",
+                    elements,
+                    self.limits.max_tensor_elements,
+                    f"the list at {where(span)} has {elements:,} elements, over "
+                    f"the limit of {self.limits.max_tensor_elements:,}",
+                    span,
+                )
             level = [e for n in level for e in n.elts]
         values = []
         for item in level:
             if isinstance(item, ast.List):
                 ispan = self.span(item)
-                raise ArgumentErr(f"the list at {where(span)} is not rectangular: a list at "
-                                  f"{where(ispan)} sits beside numbers", ispan)
+                raise ArgumentErr(
+                    f"the list at {where(span)} is not rectangular: a list at "
+                    f"{where(ispan)} sits beside numbers",
+                    ispan,
+                )
             values.append(self.list_number(item))
         self.program.nodes += 1
         return (), (CONST, (values, tuple(shape)), None, span)
@@ -482,17 +576,23 @@ class Compiler:
         span = self.span(node)
         if _is_number(node):
             return self.number(node.value, span)
-        if (isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd))
-                and _is_number(node.operand)):
+        if (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, (ast.USub, ast.UAdd))
+            and _is_number(node.operand)
+        ):
             v = self.number(node.operand.value, span)
             return -v if isinstance(node.op, ast.USub) else v
-        raise NotAllowed(f"list literals hold numbers only, as in [[1, 2], [3, 4]] "
-                         f"({where(span)})", span)
+        raise NotAllowed(
+            f"list literals hold numbers only, as in [[1, 2], [3, 4]] ({where(span)})", span
+        )
 
     def e_tuple(self, node: ast.Tuple):
         span = self.span(node)
-        raise NotAllowed(f"tuples are only allowed as shapes and axes, as in reshape(x, (2, 3)) "
-                         f"({where(span)})", span)
+        raise NotAllowed(
+            f"tuples are only allowed as shapes and axes, as in reshape(x, (2, 3)) ({where(span)})",
+            span,
+        )
 
     def literal(self, node, param: str):
         """The value of a non-tensor argument (axis=1, keepdims=True, (2, 3), None)."""
@@ -508,13 +608,19 @@ class Compiler:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             sign = -1 if isinstance(node.op, ast.USub) else 1
             node = node.operand
-        if (isinstance(node, ast.Constant) and isinstance(node.value, int)
-                and not isinstance(node.value, bool)):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, int)
+            and not isinstance(node.value, bool)
+        ):
             if abs(node.value) > MAX_PARAM_INT:
                 raise ArgumentErr(f"{param}: {node.value} is too large ({where(span)})", span)
             return sign * node.value
-        raise ArgumentErr(f"{param} must be written as a literal: an integer, a tuple of "
-                          f"integers, True/False or None ({where(span)})", span)
+        raise ArgumentErr(
+            f"{param} must be written as a literal: an integer, a tuple of "
+            f"integers, True/False or None ({where(span)})",
+            span,
+        )
 
 
 STATEMENTS = {
@@ -534,8 +640,11 @@ EXPRESSIONS = {
 
 
 def _is_number(node) -> bool:
-    return (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
-            and not isinstance(node.value, bool))
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
+    )
 
 
 def _normal(name: str) -> str:

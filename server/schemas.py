@@ -17,15 +17,18 @@ class ParseRequest(BaseModel):
 
     expression: str = Field(description="The expression, e.g. 1/(1+exp(-z))")
     sigmoid: Literal["node", "expanded"] = Field(
-        "node", description="Count sigmoid(x) as one node or as the post's four")
+        "node", description="Count sigmoid(x) as one node or as the post's four"
+    )
 
 
 class CheckRequest(ParseRequest):
     inputs: dict[str, Any] = Field(
         default_factory=dict,
-        description='Input name -> number, nested list, or "NaN" / "Infinity" / "-Infinity"')
-    seed: Any = Field(None, description="Upstream gradient of the output; default ones of its "
-                                        "shape")
+        description='Input name -> number, nested list, or "NaN" / "Infinity" / "-Infinity"',
+    )
+    seed: Any = Field(
+        None, description="Upstream gradient of the output; default ones of its shape"
+    )
 
 
 class GraphRequest(CheckRequest):
@@ -34,8 +37,12 @@ class GraphRequest(CheckRequest):
 
 def body_schema(model: type[BaseModel]) -> dict:
     """The OpenAPI request body of a route that reads its body itself."""
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": model.model_json_schema()}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
 
 
 async def read_body(request: Request) -> bytes:
@@ -44,8 +51,9 @@ async def read_body(request: Request) -> bytes:
     media = ctype.split(";", 1)[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
         shown = media[:80] or "none"
-        raise BadRequest(f"the body must be JSON sent with Content-Type: application/json "
-                         f"(got {shown})")
+        raise BadRequest(
+            f"the body must be JSON sent with Content-Type: application/json (got {shown})"
+        )
     return await request.body()
 
 
@@ -56,8 +64,10 @@ def parse_body(model: type[BaseModel], body: bytes) -> BaseModel:
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc} (bare NaN and Infinity are not JSON; "
-                         "write \"NaN\", \"Infinity\", \"-Infinity\")") from None
+        raise BadRequest(
+            f"the body is not valid JSON: {exc} (bare NaN and Infinity are not JSON; "
+            'write "NaN", "Infinity", "-Infinity")'
+        ) from None
     return validate(model, data)
 
 
@@ -73,7 +83,11 @@ def validate(model: type[BaseModel], data) -> BaseModel:
 
 
 def _json_type(x) -> str:
-    return {list: "an array", str: "a string", bool: "true/false", type(None): "null",
-            int: "a number", float: "a number"}.get(type(x), type(x).__name__)
-
-
+    return {
+        list: "an array",
+        str: "a string",
+        bool: "true/false",
+        type(None): "null",
+        int: "a number",
+        float: "a number",
+    }.get(type(x), type(x).__name__)

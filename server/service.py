@@ -9,9 +9,9 @@ import numpy as np
 
 import engine
 
-from .build import MAX_WARNINGS, Budget, build, engine_error, finite, read_inputs, to_array
 from .config import Limits
 from .errors import BadInput, LimitExceeded
+from .interpreter import MAX_WARNINGS, Budget, build, engine_error, finite, read_inputs, to_array
 from .language import Program, compile_program
 
 #: Compiled programs are reused for repeated expressions (the presets, a student re-running
@@ -49,8 +49,17 @@ def parse(expression: str, limits: Limits, sigmoid: str = "node") -> dict:
     return describe(compile_expression(expression, limits, sigmoid))
 
 
-def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: str = "node",
-        check: bool = False, only_check: bool = False, inline_cap: int | None = None) -> dict:
+def run(
+    expression: str,
+    inputs: dict,
+    limits: Limits,
+    *,
+    seed=None,
+    sigmoid: str = "node",
+    check: bool = False,
+    only_check: bool = False,
+    inline_cap: int | None = None,
+) -> dict:
     """The trace of the expression (plus "check" when asked), or only "check".
 
     With `inline_cap`, raises build.Offload as soon as the graph's elements or work pass it.
@@ -66,9 +75,11 @@ def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: st
         if seed is not None:
             seed = to_array(seed, "the seed (upstream of the output)", limits)
             if seed.shape != out.shape:
-                raise BadInput(f"the seed (upstream of the output) has shape "
-                               f"{list(seed.shape)}, but the output has shape "
-                               f"{list(out.shape)}")
+                raise BadInput(
+                    f"the seed (upstream of the output) has shape "
+                    f"{list(seed.shape)}, but the output has shape "
+                    f"{list(out.shape)}"
+                )
         budget.clock()
         try:
             out.backward(seed)
@@ -81,10 +92,14 @@ def run(expression: str, inputs: dict, limits: Limits, *, seed=None, sigmoid: st
     if report is not None:
         result["check"] = report
     if not out.requires_grad:
-        warnings.append("the output does not depend on any input: there is nothing to "
-                        "backpropagate")
-    bad = [name for name, t in leaves.items()
-           if t.requires_grad and t._grad is not None and not finite(np.asarray(t._grad))]
+        warnings.append(
+            "the output does not depend on any input: there is nothing to backpropagate"
+        )
+    bad = [
+        name
+        for name, t in leaves.items()
+        if t.requires_grad and t._grad is not None and not finite(np.asarray(t._grad))
+    ]
     for name in bad[:MAX_WARNINGS]:
         warnings.append(f"the gradient of '{name}' is not finite")
     result["expression"] = expression
@@ -99,21 +114,31 @@ def gradcheck(out: engine.Tensor, limits: Limits) -> dict:
     order, _ = engine.topological_order(out)
     leaf_elements = sum(t.value.size for t in order if not t.inputs and t.requires_grad)
     graph_elements = sum(t.value.size for t in order)
-    edges = [(node, inp) for node in order for k, inp in enumerate(node.inputs)
-             if inp.requires_grad and engine.OPS[node.op].rules()[k] is not None]
+    edges = [
+        (node, inp)
+        for node in order
+        for k, inp in enumerate(node.inputs)
+        if inp.requires_grad and engine.OPS[node.op].rules()[k] is not None
+    ]
     evaluations = 2 * leaf_elements * len(order) + 2 * sum(inp.value.size for _, inp in edges)
     work = 2 * leaf_elements * graph_elements + 2 * sum(
-        inp.value.size * node.value.size for node, inp in edges)
+        inp.value.size * node.value.size for node, inp in edges
+    )
     if evaluations > limits.max_check_evaluations:
-        raise LimitExceeded("max_check_evaluations", evaluations, limits.max_check_evaluations,
-                            f"the numerical check would take {evaluations:,} op evaluations, "
-                            f"over the limit of {limits.max_check_evaluations:,}: use smaller "
-                            "tensors or fewer inputs")
+        raise LimitExceeded(
+            "max_check_evaluations",
+            evaluations,
+            limits.max_check_evaluations,
+            f"the numerical check would take {evaluations:,} op evaluations, "
+            f"over the limit of {limits.max_check_evaluations:,}: use smaller "
+            "tensors or fewer inputs",
+        )
     if work > limits.max_check_work:
-        raise LimitExceeded("max_check_work", work, limits.max_check_work,
-                            f"the numerical check would take {work:,} element operations, over "
-                            f"the limit of {limits.max_check_work:,}: use smaller tensors")
+        raise LimitExceeded(
+            "max_check_work",
+            work,
+            limits.max_check_work,
+            f"the numerical check would take {work:,} element operations, over "
+            f"the limit of {limits.max_check_work:,}: use smaller tensors",
+        )
     return engine.gradcheck(out, max_evaluations=max(evaluations, 1))
-
-
-

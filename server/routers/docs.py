@@ -51,8 +51,10 @@ for (const [path, item] of Object.entries(spec.paths)) {
 async def docs(request: Request) -> HTMLResponse:
     if request.app.state.swagger_ui:
         return get_swagger_ui_html(
-            openapi_url="/openapi.json", title="Backprop Explorer API",
+            openapi_url="/openapi.json",
+            title="Backprop Explorer API",
             swagger_js_url="/vendor/swagger-ui-dist/swagger-ui-bundle.js",
             swagger_css_url="/vendor/swagger-ui-dist/swagger-ui.css",
-            swagger_favicon_url="/vendor/swagger-ui-dist/favicon-32x32.png")
+            swagger_favicon_url="/vendor/swagger-ui-dist/favicon-32x32.png",
+        )
     return HTMLResponse(FALLBACK)

@@ -13,8 +13,16 @@ from ..language import BINARY_OPS, CONSTANTS
 from ..responses import JSONResponse
 
 router = APIRouter(tags=["metadata"])
-_OPERATOR = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@",
-             "neg": "-x", "reciprocal": "1/x"}
+_OPERATOR = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "div": "/",
+    "pow": "**",
+    "matmul": "@",
+    "neg": "-x",
+    "reciprocal": "1/x",
+}
 
 
 @router.get("/api/examples", response_class=JSONResponse)
@@ -43,9 +51,13 @@ async def ops() -> JSONResponse:
 @router.get("/api/limits", response_class=JSONResponse)
 async def limits(request: Request) -> JSONResponse:
     """The limits this server enforces, and the language's constants and operators."""
-    return JSONResponse({"limits": request.app.state.limits.as_dict(),
-                         "constants": CONSTANTS,
-                         "operators": sorted({_OPERATOR[v] for v in BINARY_OPS.values()})})
+    return JSONResponse(
+        {
+            "limits": request.app.state.limits.as_dict(),
+            "constants": CONSTANTS,
+            "operators": sorted({_OPERATOR[v] for v in BINARY_OPS.values()}),
+        }
+    )
 
 
 @router.get("/healthz", response_class=JSONResponse)

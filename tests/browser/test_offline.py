@@ -4,10 +4,13 @@
 import pytest
 
 
-@pytest.mark.parametrize("path, ready", [
-    ("/", "body[data-ready]"),
-    ("/docs", ".swagger-ui .information-container"),
-])
+@pytest.mark.parametrize(
+    "path, ready",
+    [
+        ("/", "body[data-ready]"),
+        ("/docs", ".swagger-ui .information-container"),
+    ],
+)
 def test_every_request_goes_to_the_app(browser, base_url, path, ready):
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()

@@ -42,9 +42,9 @@ REFERENCE = {
     "pow": lambda x, y: np.exp(y * np.log(x)),  # x > 0 on the sampled domain
     "neg": lambda x: 0.0 - x,
     "reciprocal": lambda x: 1.0 / x,
-    "exp": lambda x: np.e ** x,
+    "exp": lambda x: np.e**x,
     "log": np.log,
-    "sqrt": lambda x: x ** 0.5,
+    "sqrt": lambda x: x**0.5,
     "abs": lambda x: np.where(x < 0, -x, x),
     "sin": np.sin,
     "cos": np.cos,
@@ -254,8 +254,11 @@ def check_trace(tr: dict) -> None:
     for nid, n in nodes.items():
         if n["grad"] is None or nid == tr["output"]:
             continue
-        sent = [decoded(e["downstream"]) for e in tr["edges"]
-                if e["source"] == nid and e["downstream"] is not None]
+        sent = [
+            decoded(e["downstream"])
+            for e in tr["edges"]
+            if e["source"] == nid and e["downstream"] is not None
+        ]
         if sent:
             assert_close(sum(sent), decoded(n["grad"]), f"{nid}: grad = sum of downstreams")
 
@@ -274,6 +277,5 @@ def check_trace(tr: dict) -> None:
         assert f["sum"] == nodes[f["node"]]["grad"]
         assert_close(sum(decoded(p["value"]) for p in parts), decoded(f["sum"]), "fan-out sum")
 
-    named = {n["name"]: n["grad"] for n in tr["nodes"]
-             if n["op"] == "input" and n["name"]}
+    named = {n["name"]: n["grad"] for n in tr["nodes"] if n["op"] == "input" and n["name"]}
     assert tr["gradients"] == named

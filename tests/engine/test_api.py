@@ -11,20 +11,23 @@ import engine
 from engine import Tensor
 
 
-@pytest.mark.parametrize("build, op", [
-    (lambda x: 2.0 * x, "mul"),
-    (lambda x: np.float64(2.0) * x, "mul"),
-    (lambda x: np.array([1.0, 2.0]) + x, "add"),
-    (lambda x: 3 - x, "sub"),
-    (lambda x: 1 / x, "reciprocal"),
-    (lambda x: 2 / x, "div"),
-    (lambda x: 2**x, "pow"),
-    (lambda x: x @ x, "matmul"),
-    (lambda x: -x, "neg"),
-    (lambda x: x.T, "transpose"),
-    (lambda x: x.sum(0), "sum"),
-    (lambda x: x.reshape(2, 1), "reshape"),
-])
+@pytest.mark.parametrize(
+    "build, op",
+    [
+        (lambda x: 2.0 * x, "mul"),
+        (lambda x: np.float64(2.0) * x, "mul"),
+        (lambda x: np.array([1.0, 2.0]) + x, "add"),
+        (lambda x: 3 - x, "sub"),
+        (lambda x: 1 / x, "reciprocal"),
+        (lambda x: 2 / x, "div"),
+        (lambda x: 2**x, "pow"),
+        (lambda x: x @ x, "matmul"),
+        (lambda x: -x, "neg"),
+        (lambda x: x.T, "transpose"),
+        (lambda x: x.sum(0), "sum"),
+        (lambda x: x.reshape(2, 1), "reshape"),
+    ],
+)
 def test_operators_and_methods_record_the_registry_op(build, op):
     x = Tensor([1.0, 2.0])
     assert build(x).op == op
@@ -55,8 +58,9 @@ def test_gradcheck_report_shape():
     assert report["ok"] and report["kinks"] == []
     (row,) = report["inputs"]
     assert row["name"] == "x" and row["ok"]
-    np.testing.assert_allclose(row["numeric"], np.exp([0.3, -0.7]) * (1 + np.array([0.3, -0.7])),
-                               rtol=1e-8)
+    np.testing.assert_allclose(
+        row["numeric"], np.exp([0.3, -0.7]) * (1 + np.array([0.3, -0.7])), rtol=1e-8
+    )
     assert {r["edge"] for r in report["edges"]} == {"e0", "e1", "e2", "e3"}
     assert all(r["max_abs_error"] < 1e-8 for r in report["edges"])
 

@@ -33,10 +33,14 @@ POST_SIGMOID_STEPS = [
 ]
 
 
-@pytest.mark.parametrize("build", [
-    lambda z: 1 / (1 + engine.exp(-z)),
-    engine.sigmoid_expanded,
-], ids=["operators", "sigmoid_expanded"])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda z: 1 / (1 + engine.exp(-z)),
+        engine.sigmoid_expanded,
+    ],
+    ids=["operators", "sigmoid_expanded"],
+)
 def test_post_sigmoid_step_by_step(build):
     z = Tensor(0.0, name="z")
     y = build(z)
@@ -155,11 +159,14 @@ def test_cs231n_add_mul():
     assert float(q.grad) == -4.0
 
 
-@pytest.mark.parametrize("sigmoid", [engine.sigmoid, engine.sigmoid_expanded],
-                         ids=["one_node", "expanded"])
+@pytest.mark.parametrize(
+    "sigmoid", [engine.sigmoid, engine.sigmoid_expanded], ids=["one_node", "expanded"]
+)
 def test_cs231n_sigmoid_neuron(sigmoid):
-    w0, x0, w1, x1, w2 = (Tensor(v, name=n) for n, v in
-                          zip(["w0", "x0", "w1", "x1", "w2"], [2.0, -1.0, -3.0, -2.0, -3.0]))
+    w0, x0, w1, x1, w2 = (
+        Tensor(v, name=n)
+        for n, v in zip(["w0", "x0", "w1", "x1", "w2"], [2.0, -1.0, -3.0, -2.0, -3.0])
+    )
     f = sigmoid(w0 * x0 + w1 * x1 + w2)
     f.backward()
     tr = engine.trace(f)
@@ -196,13 +203,17 @@ def test_micrograd_readme_example():
 # ---------------------------------------------------------------------------------------------
 # Non-finite values, backward twice, deep graphs, JSON
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("build, value, grad", [
-    (lambda x: engine.log(x), "-Infinity", "Infinity"),  # log(0), 1/0
-    (lambda x: engine.sqrt(x), 0.0, "Infinity"),  # sqrt(0), 1/(2 sqrt 0)
-    (lambda x: engine.log(x - 1), "NaN", "-1.0"),  # log(-1) is nan; 1/(x-1) = -1
-    (lambda x: x * engine.log(x), "NaN", "NaN"),  # 0 * -inf
-    (lambda x: -1 / x, "-Infinity", "Infinity"),  # -(1/0); d/dx -1/x = 1/x^2 = inf
-], ids=["log0", "sqrt0", "log_neg", "x_log_x", "neg_reciprocal"])
+@pytest.mark.parametrize(
+    "build, value, grad",
+    [
+        (lambda x: engine.log(x), "-Infinity", "Infinity"),  # log(0), 1/0
+        (lambda x: engine.sqrt(x), 0.0, "Infinity"),  # sqrt(0), 1/(2 sqrt 0)
+        (lambda x: engine.log(x - 1), "NaN", "-1.0"),  # log(-1) is nan; 1/(x-1) = -1
+        (lambda x: x * engine.log(x), "NaN", "NaN"),  # 0 * -inf
+        (lambda x: -1 / x, "-Infinity", "Infinity"),  # -(1/0); d/dx -1/x = 1/x^2 = inf
+    ],
+    ids=["log0", "sqrt0", "log_neg", "x_log_x", "neg_reciprocal"],
+)
 def test_non_finite_values_are_json_strings(build, value, grad):
     x = Tensor(0.0, name="x")
     with np.errstate(all="ignore"):
@@ -211,7 +222,8 @@ def test_non_finite_values_are_json_strings(build, value, grad):
         tr = engine.trace(y)
     text = json.dumps(tr, allow_nan=False)
     assert "NaN" not in text.replace('"NaN"', "") and "Infinity" not in text.replace(
-        '"Infinity"', "").replace('"-Infinity"', "")
+        '"Infinity"', ""
+    ).replace('"-Infinity"', "")
     out = node(tr, tr["output"])
     assert out["value"] == value
     want = float(grad) if grad not in ("NaN", "Infinity", "-Infinity") else grad

@@ -13,20 +13,31 @@ from engine import OPS, Tensor
 CONVENTIONS = [
     ("relu", ([-1.0, 0.0, 2.0],), {}, ([0.0, 0.0, 1.0],), "relu'(0) = 0"),
     ("abs", ([-1.0, 0.0, 2.0],), {}, ([-1.0, 0.0, 1.0],), "abs'(0) = 0"),
-    ("maximum", ([1.0, 2.0, 5.0], [1.0, 3.0, 4.0]), {},
-     ([0.5, 0.0, 1.0], [0.5, 1.0, 0.0]), "half"),
-    ("minimum", ([1.0, 2.0, 5.0], [1.0, 3.0, 4.0]), {},
-     ([0.5, 1.0, 0.0], [0.5, 0.0, 1.0]), "half"),
+    ("maximum", ([1.0, 2.0, 5.0], [1.0, 3.0, 4.0]), {}, ([0.5, 0.0, 1.0], [0.5, 1.0, 0.0]), "half"),
+    ("minimum", ([1.0, 2.0, 5.0], [1.0, 3.0, 4.0]), {}, ([0.5, 1.0, 0.0], [0.5, 0.0, 1.0]), "half"),
     ("max", ([1.0, 3.0, 3.0],), {}, ([0.0, 0.5, 0.5],), "equally"),
-    ("max", ([[2.0, 2.0, 2.0], [1.0, 4.0, 0.0]],), {"axis": 1},
-     ([[1 / 3, 1 / 3, 1 / 3], [0.0, 1.0, 0.0]],), "equally"),
-    ("max", ([[2.0, 5.0], [2.0, 1.0]],), {"axis": 0, "keepdims": True},
-     ([[0.5, 1.0], [0.5, 0.0]],), "equally"),
+    (
+        "max",
+        ([[2.0, 2.0, 2.0], [1.0, 4.0, 0.0]],),
+        {"axis": 1},
+        ([[1 / 3, 1 / 3, 1 / 3], [0.0, 1.0, 0.0]],),
+        "equally",
+    ),
+    (
+        "max",
+        ([[2.0, 5.0], [2.0, 1.0]],),
+        {"axis": 0, "keepdims": True},
+        ([[0.5, 1.0], [0.5, 0.0]],),
+        "equally",
+    ),
 ]
 
 
-@pytest.mark.parametrize("name, inputs, attrs, grads, words", CONVENTIONS,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CONVENTIONS)])
+@pytest.mark.parametrize(
+    "name, inputs, attrs, grads, words",
+    CONVENTIONS,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(CONVENTIONS)],
+)
 def test_convention_at_kink(name, inputs, attrs, grads, words):
     assert words in OPS[name].convention
     leaves = [Tensor(v) for v in inputs]
@@ -42,8 +53,9 @@ def test_convention_at_kink(name, inputs, attrs, grads, words):
     assert report["ok"]  # a mismatch at a flagged kink is expected, not a failure
 
 
-@pytest.mark.parametrize("x, flagged", [(0.0, True), (1e-7, True), (-1e-7, True),
-                                        (1e-3, False), (-0.5, False)])
+@pytest.mark.parametrize(
+    "x, flagged", [(0.0, True), (1e-7, True), (-1e-7, True), (1e-3, False), (-0.5, False)]
+)
 def test_relu_kink_flagged_only_within_the_step(x, flagged):
     t = Tensor(x)
     out = engine.relu(t)

@@ -79,8 +79,14 @@ def op_cases() -> list:
                 engine.infer_shape(name, *operand_shapes, **attrs)
             except engine.EngineError:
                 continue  # e.g. softmax of a scalar; tests/engine/test_shapes.py covers refusals
-            cases.append(pytest.param(name, operand_shapes, attrs,
-                                      id=f"{name}-{operand_shapes}-{attrs}".replace(" ", "")))
+            cases.append(
+                pytest.param(
+                    name,
+                    operand_shapes,
+                    attrs,
+                    id=f"{name}-{operand_shapes}-{attrs}".replace(" ", ""),
+                )
+            )
     return cases
 
 
@@ -94,8 +100,10 @@ def check_op(name: str, shapes: tuple, attrs: dict, seed_text: str) -> None:
     op = OPS[name]
     rng = np.random.default_rng(zlib.crc32(seed_text.encode()))
     args = sample_operands(op, shapes, attrs, rng)
-    leaves = [engine.constant(a) if d == "class_index" else Tensor(a, name=f"x{k}")
-              for k, (a, d) in enumerate(zip(args, op.domain))]
+    leaves = [
+        engine.constant(a) if d == "class_index" else Tensor(a, name=f"x{k}")
+        for k, (a, d) in enumerate(zip(args, op.domain))
+    ]
     out = engine.apply(name, *leaves, **attrs)
     ref = lambda *xs: REFERENCE[name](*xs, **attrs)
     assert out.shape == engine.infer_shape(name, *shapes, **attrs)
@@ -125,8 +133,12 @@ def test_op_gradient(name, shapes, attrs):
 
 def broadcast_cases() -> list:
     binary = [n for n, op in OPS.items() if op.arity == 2 and op.kind == "elementwise"]
-    return [pytest.param(n, (a, b), id=f"{n}-{a}-{b}".replace(" ", ""))
-            for n in binary for a in BROADCAST_SHAPES for b in BROADCAST_SHAPES]
+    return [
+        pytest.param(n, (a, b), id=f"{n}-{a}-{b}".replace(" ", ""))
+        for n in binary
+        for a in BROADCAST_SHAPES
+        for b in BROADCAST_SHAPES
+    ]
 
 
 @pytest.mark.parametrize("name, shapes", broadcast_cases())
@@ -138,15 +150,28 @@ def test_binary_op_under_broadcasting(name, shapes):
 
 
 # Written out by hand, so the generic helper above is checked too.
-@pytest.mark.parametrize("shapes, reductions", [
-    (((3, 4), (4,)), [None, {"axes": [0], "from_shape": [3, 4], "to_shape": [4]}]),
-    (((3, 1), (1, 4)), [{"axes": [1], "from_shape": [3, 4], "to_shape": [3, 1]},
-                        {"axes": [0], "from_shape": [3, 4], "to_shape": [1, 4]}]),
-    (((), (3, 4)), [{"axes": [0, 1], "from_shape": [3, 4], "to_shape": []}, None]),
-    (((2, 1, 4), (3, 1)), [{"axes": [1], "from_shape": [2, 3, 4], "to_shape": [2, 1, 4]},
-                           {"axes": [0, 2], "from_shape": [2, 3, 4], "to_shape": [3, 1]}]),
-    (((1, 4), (1, 4)), [None, None]),
-])
+@pytest.mark.parametrize(
+    "shapes, reductions",
+    [
+        (((3, 4), (4,)), [None, {"axes": [0], "from_shape": [3, 4], "to_shape": [4]}]),
+        (
+            ((3, 1), (1, 4)),
+            [
+                {"axes": [1], "from_shape": [3, 4], "to_shape": [3, 1]},
+                {"axes": [0], "from_shape": [3, 4], "to_shape": [1, 4]},
+            ],
+        ),
+        (((), (3, 4)), [{"axes": [0, 1], "from_shape": [3, 4], "to_shape": []}, None]),
+        (
+            ((2, 1, 4), (3, 1)),
+            [
+                {"axes": [1], "from_shape": [2, 3, 4], "to_shape": [2, 1, 4]},
+                {"axes": [0, 2], "from_shape": [2, 3, 4], "to_shape": [3, 1]},
+            ],
+        ),
+        (((1, 4), (1, 4)), [None, None]),
+    ],
+)
 def test_recorded_reductions_by_hand(shapes, reductions):
     x, y = Tensor(np.ones(shapes[0])), Tensor(np.full(shapes[1], 2.0))
     out = x * y
@@ -165,14 +190,17 @@ def test_incompatible_shapes_are_a_shape_error():
 # ---------------------------------------------------------------------------------------------
 # pow with a constant exponent or base; negative bases with integer exponents
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("x, build, value, grad", [
-    (-3.0, lambda x: x**2, 9.0, -6.0),
-    (-2.0, lambda x: x**3, -8.0, 12.0),
-    (4.0, lambda x: x**0.5, 2.0, 0.25),
-    (2.0, lambda x: x**-1, 0.5, -0.25),
-    (3.0, lambda x: 2.0**x, 8.0, 8.0 * np.log(2.0)),
-    (0.0, lambda x: x**2, 0.0, 0.0),
-])
+@pytest.mark.parametrize(
+    "x, build, value, grad",
+    [
+        (-3.0, lambda x: x**2, 9.0, -6.0),
+        (-2.0, lambda x: x**3, -8.0, 12.0),
+        (4.0, lambda x: x**0.5, 2.0, 0.25),
+        (2.0, lambda x: x**-1, 0.5, -0.25),
+        (3.0, lambda x: 2.0**x, 8.0, 8.0 * np.log(2.0)),
+        (0.0, lambda x: x**2, 0.0, 0.0),
+    ],
+)
 def test_pow_with_constants(x, build, value, grad):
     t = Tensor(x, name="x")
     y = build(t)
@@ -220,8 +248,10 @@ def test_mse_known_answer():
 
 def test_softmax_family_is_stable_for_large_inputs():
     x = Tensor([1000.0, 1000.0, -1000.0])
-    for f, want in [(engine.softmax, [0.5, 0.5, 0.0]),
-                    (engine.log_softmax, [-np.log(2), -np.log(2), -2000 - np.log(2)])]:
+    for f, want in [
+        (engine.softmax, [0.5, 0.5, 0.0]),
+        (engine.log_softmax, [-np.log(2), -np.log(2), -2000 - np.log(2)]),
+    ]:
         y = f(x)
         np.testing.assert_allclose(y.data, want, atol=1e-12)
     y = engine.logsumexp(x)
@@ -233,11 +263,14 @@ def test_softmax_family_is_stable_for_large_inputs():
 # ---------------------------------------------------------------------------------------------
 # The checks above can fail: a wrong rule is caught by both
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name, field, rules", [
-    ("sin", "local", (lambda ans, x: -np.cos(x),)),
-    ("mul", "local", (lambda ans, x, y: y, lambda ans, x, y: y)),
-    ("sum", "vjp", (lambda g, ans, x, axis=None, keepdims=False: np.zeros_like(x),)),
-])
+@pytest.mark.parametrize(
+    "name, field, rules",
+    [
+        ("sin", "local", (lambda ans, x: -np.cos(x),)),
+        ("mul", "local", (lambda ans, x, y: y, lambda ans, x, y: y)),
+        ("sum", "vjp", (lambda g, ans, x, axis=None, keepdims=False: np.zeros_like(x),)),
+    ],
+)
 def test_a_wrong_rule_is_caught(monkeypatch, name, field, rules):
     import dataclasses
 

@@ -12,15 +12,23 @@ import engine
 from engine import OPS, Tensor
 
 LEAF_SHAPES = [(2, 3), (3,), ()]
-UNARY = ["neg", "exp", "log", "sqrt", "reciprocal", "abs", "sin", "cos", "tanh", "sigmoid",
-         "relu"]
+UNARY = ["neg", "exp", "log", "sqrt", "reciprocal", "abs", "sin", "cos", "tanh", "sigmoid", "relu"]
 BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "mse"]
 # (op, attrs) pairs chosen so that shapes mostly still broadcast against the leaves
 SHAPED = [
-    ("sum", {}), ("sum", {"axis": 0}), ("sum", {"axis": -1, "keepdims": True}),
-    ("mean", {}), ("mean", {"axis": 0}), ("max", {}), ("max", {"axis": -1, "keepdims": True}),
-    ("logsumexp", {}), ("logsumexp", {"axis": 0}), ("softmax", {}), ("log_softmax", {}),
-    ("transpose", {}), ("reshape", {"shape": (-1,)}),
+    ("sum", {}),
+    ("sum", {"axis": 0}),
+    ("sum", {"axis": -1, "keepdims": True}),
+    ("mean", {}),
+    ("mean", {"axis": 0}),
+    ("max", {}),
+    ("max", {"axis": -1, "keepdims": True}),
+    ("logsumexp", {}),
+    ("logsumexp", {"axis": 0}),
+    ("softmax", {}),
+    ("log_softmax", {}),
+    ("transpose", {}),
+    ("reshape", {"shape": (-1,)}),
 ]
 
 
@@ -86,13 +94,18 @@ def evaluate(tree, ev, leaves):
         return ev.leaf(leaves[tree[1]])
     _, name, attrs, *children = tree
     args = [evaluate(c, ev, leaves) for c in children]
-    args = [ev.positive(a) if d in ("positive", "nonzero") else a
-            for a, d in zip(args, OPS[name].domain)]
+    args = [
+        ev.positive(a) if d in ("positive", "nonzero") else a
+        for a, d in zip(args, OPS[name].domain)
+    ]
     return ev.op(name, args, attrs)
 
 
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(tree=trees, seed=st.integers(0, 2**32 - 1))
 def test_random_compositions_match_central_differences(tree, seed):
     rng = np.random.default_rng(seed)
@@ -125,8 +138,9 @@ def test_random_compositions_match_central_differences(tree, seed):
             numeric = numeric_grad(f, values, k, g)
             got = np.zeros(leaf_.shape) if leaf_.grad is None else leaf_.grad
             scale = max(1.0, float(np.max(np.abs(numeric), initial=0.0)))
-            np.testing.assert_allclose(got, numeric, rtol=1e-4, atol=1e-6 * scale,
-                                       err_msg=f"d/dx{k} of {tree}")
+            np.testing.assert_allclose(
+                got, numeric, rtol=1e-4, atol=1e-6 * scale, err_msg=f"d/dx{k} of {tree}"
+            )
 
     report = engine.gradcheck(out)
     assume(not report["kinks"])  # a kink closer than our margin, after rounding: skip

@@ -42,8 +42,9 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("name, shapes, attrs", REFUSED,
-                         ids=[f"{n}-{s}-{a}".replace(" ", "") for n, s, a in REFUSED])
+@pytest.mark.parametrize(
+    "name, shapes, attrs", REFUSED, ids=[f"{n}-{s}-{a}".replace(" ", "") for n, s, a in REFUSED]
+)
 def test_refused_by_shape_rule_and_by_apply(name, shapes, attrs):
     with pytest.raises(engine.EngineError):
         engine.infer_shape(name, *shapes, **attrs)
@@ -91,9 +92,12 @@ def op_call(draw):
     if name == "transpose":
         nd = len(shapes[0])
         perm = draw(st.permutations(range(nd)))
-        attrs["axes"] = draw(st.none() | st.just(tuple(perm))
-                             | st.just(tuple(a - nd for a in perm))
-                             | st.lists(st.integers(-4, 3), max_size=3).map(tuple))
+        attrs["axes"] = draw(
+            st.none()
+            | st.just(tuple(perm))
+            | st.just(tuple(a - nd for a in perm))
+            | st.lists(st.integers(-4, 3), max_size=3).map(tuple)
+        )
     if name == "reshape":
         attrs["shape"] = tuple(draw(st.lists(st.integers(-1, 6), max_size=3)))
     return name, tuple(shapes), attrs

@@ -33,8 +33,9 @@ def graph(client):
     """POST /api/graph: graph(expression, inputs, **options) -> (status, json)."""
 
     def post(expression: str, inputs: dict | None = None, **options):
-        r = client.post("/api/graph", json={"expression": expression, "inputs": inputs or {},
-                                            **options})
+        r = client.post(
+            "/api/graph", json={"expression": expression, "inputs": inputs or {}, **options}
+        )
         return r.status_code, r.json()
 
     return post

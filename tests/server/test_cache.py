@@ -32,7 +32,7 @@ def test_refusals_and_big_requests_are_not_cached(make_client):
     for _ in range(2):
         r = client.post("/api/graph", content=bad, headers=JSON)
         assert r.status_code == 422 and "server-timing" not in r.headers
-    big = b'{"expression": "sum(z)", "inputs": {"z": [' + b"1, " * 400 + b'1]}}'
+    big = b'{"expression": "sum(z)", "inputs": {"z": [' + b"1, " * 400 + b"1]}}"
     for _ in range(2):
         r = client.post("/api/graph", content=big, headers=JSON)
         assert r.headers["server-timing"].startswith("app;")  # computed both times
@@ -72,8 +72,10 @@ def test_lru_eviction_and_size_bound():
 def test_small_body_with_big_work_moves_to_a_thread(make_client):
     # 300 bytes of body, but a 10,000-element tensor: too much for the event loop
     client = make_client()
-    body = (b'{"expression": "h = reshape(x, (100, 1)) + reshape(x, (1, 100))\\nsum(h * h)", '
-            b'"inputs": {"x": [' + b", ".join(b"1" for _ in range(100)) + b"]}}")
+    body = (
+        b'{"expression": "h = reshape(x, (100, 1)) + reshape(x, (1, 100))\\nsum(h * h)", '
+        b'"inputs": {"x": [' + b", ".join(b"1" for _ in range(100)) + b"]}}"
+    )
     assert len(body) < 1024
     r = client.post("/api/graph", content=body, headers=JSON)
     assert r.status_code == 200

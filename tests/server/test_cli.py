@@ -30,8 +30,18 @@ def test_trace_prints_forward_and_backward_tables(capsys):
 
 
 def test_trace_shows_fanout_and_check(capsys):
-    code, out, _ = run(capsys, "trace", "h = w1*x\ng = w2*x\nf = g + h", "-i", "w1=2", "-i",
-                       "w2=3", "-i", "x=0", "--check")
+    code, out, _ = run(
+        capsys,
+        "trace",
+        "h = w1*x\ng = w2*x\nf = g + h",
+        "-i",
+        "w1=2",
+        "-i",
+        "w2=3",
+        "-i",
+        "x=0",
+        "--check",
+    )
     assert code == 0
     assert "n1 (x): 3 + 2 = 5" in out  # w2*x was computed last, so backprop reaches it first
     assert "numerical check: ok" in out
@@ -43,9 +53,16 @@ def test_trace_json_and_tensors(capsys):
     assert json.loads(out)["gradients"] == {"x": [2.0, 2.0]}
 
 
-@pytest.mark.parametrize("value, expected", [("nan", "NaN"), ("-inf", "-Infinity"),
-                                             ("Infinity", "Infinity"), ("2.5", 2.5),
-                                             ("[1, 2]", [1, 2])])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("nan", "NaN"),
+        ("-inf", "-Infinity"),
+        ("Infinity", "Infinity"),
+        ("2.5", 2.5),
+        ("[1, 2]", [1, 2]),
+    ],
+)
 def test_parse_value(value, expected):
     assert cli.parse_value(value) == expected
 
@@ -81,6 +98,13 @@ def test_serve_help_lists_limits_and_env_vars(capsys):
     with pytest.raises(SystemExit):
         cli.main(["serve", "--help"])
     out = capsys.readouterr().out
-    for option in ["--host", "--port", "--workers", "--max-nodes", "--time-budget",
-                   "--body-timeout", "BPE_MAX_BODY_BYTES"]:
+    for option in [
+        "--host",
+        "--port",
+        "--workers",
+        "--max-nodes",
+        "--time-budget",
+        "--body-timeout",
+        "BPE_MAX_BODY_BYTES",
+    ]:
         assert option in out

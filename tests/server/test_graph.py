@@ -38,8 +38,13 @@ def test_sigmoid_forward_and_backward(client):
     assert out["op"] == "reciprocal" and out["value"] == 0.5 and out["grad"] == 1.0
     assert out["span"] == [1, 0, 1, 13]
     z = next(n for n in body["nodes"] if n["name"] == "z")
-    assert (z["op"], z["label"], z["value"], z["grad"], z["span"]) == ("input", "z", 0.0, 0.25,
-                                                                         [1, 10, 1, 11])
+    assert (z["op"], z["label"], z["value"], z["grad"], z["span"]) == (
+        "input",
+        "z",
+        0.0,
+        0.25,
+        [1, 10, 1, 11],
+    )
     steps = body["steps"]
     assert [s["label"] for s in steps] == ["reciprocal", "add", "exp", "negate"]
     assert [s["upstream"] for s in steps] == [1.0, -0.25, -0.25, -0.25]
@@ -50,7 +55,11 @@ def test_sigmoid_forward_and_backward(client):
     assert [e["downstream"] for e in chain] == [-0.25, -0.25, -0.25, 0.25]
     assert [e["local_formula"] for e in chain] == [r"-\frac{1}{x^{2}}", "1", "e^{x}", "-1"]
     assert [nodes[e["target"]]["span"] for e in chain] == [
-        [1, 0, 1, 13], [1, 3, 1, 12], [1, 5, 1, 12], [1, 9, 1, 11]]
+        [1, 0, 1, 13],
+        [1, 3, 1, 12],
+        [1, 5, 1, 12],
+        [1, 9, 1, 11],
+    ]
     one = nodes[edges[steps[1]["edges"][0]]["source"]]
     assert (one["op"], one["value"], one["grad"], one["span"]) == ("const", 1.0, None, [1, 3, 1, 4])
     assert body["fanout"] == []
@@ -105,8 +114,16 @@ EXPECTED = {
     "sigmoid": ({"z": 0.25}, 0.5),
     "fanout": ({"x": 5.0}, 0.0),
     "cs231n-simple": ({"x": -4.0, "y": -4.0, "z": 3.0}, -12.0),
-    "cs231n-neuron": ({"w0": -0.19661193, "x0": 0.39322387, "w1": -0.39322387, "x1": -0.5898358,
-                       "w2": 0.19661193}, 0.73105858),
+    "cs231n-neuron": (
+        {
+            "w0": -0.19661193,
+            "x0": 0.39322387,
+            "w1": -0.39322387,
+            "x1": -0.5898358,
+            "w2": 0.19661193,
+        },
+        0.73105858,
+    ),
     "micrograd-neuron": ({"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0}, 0.70710678),
     "micrograd-readme": ({"a": 138.8338192, "b": 645.5772595}, 24.7040816),
 }
@@ -114,8 +131,9 @@ EXPECTED = {
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])
 def test_every_example_runs_and_checks(graph, example):
-    status, body = graph(example["expression"], example["inputs"], check=True,
-                         **example.get("options", {}))
+    status, body = graph(
+        example["expression"], example["inputs"], check=True, **example.get("options", {})
+    )
     assert status == 200, body
     assert body["check"]["ok"], body["check"]
     assert set(body["inputs"]) == set(example["inputs"])
@@ -128,8 +146,9 @@ def test_every_example_runs_and_checks(graph, example):
 
 
 def test_broadcast_reduction_is_reported(graph):
-    status, body = graph("X @ W + b", {"X": [[1, 2], [3, 4]], "W": [[1, 0, 1], [0, 1, 1]],
-                                       "b": [1, 2, 3]})
+    status, body = graph(
+        "X @ W + b", {"X": [[1, 2], [3, 4]], "W": [[1, 0, 1], [0, 1, 1]], "b": [1, 2, 3]}
+    )
     assert status == 200
     nodes = by_id(body["nodes"])
     b = next(n for n in body["nodes"] if n["name"] == "b")
@@ -249,7 +268,9 @@ def test_language(graph, expression, inputs, value):
 def test_literal_one_over_is_reciprocal_and_other_divisions_divide(graph):
     _, body = graph("1/x + 2/x", {"x": 2})
     assert sorted(n["op"] for n in body["nodes"] if n["op"] in ("div", "reciprocal")) == [
-        "div", "reciprocal"]
+        "div",
+        "reciprocal",
+    ]
 
 
 def test_negative_literal_folds_into_a_constant(graph):
@@ -307,8 +328,9 @@ def test_a_request_leaves_no_graph_behind():
     try:
         before = tensors()
         for k in range(20):
-            service.run("h = tanh(x*w + b)\nsum(h)", {"x": [1, k], "w": 3, "b": 1}, Limits(),
-                        check=True)
+            service.run(
+                "h = tanh(x*w + b)\nsum(h)", {"x": [1, k], "w": 3, "b": 1}, Limits(), check=True
+            )
         assert tensors() == before
     finally:
         if enabled:

@@ -26,14 +26,27 @@ def kinds(source: str, **kw) -> list:
 
 
 def test_postfix_order():
-    assert kinds("1/(1+exp(-z))") == [(CONST, 1.0), (INPUT, "z"), (NEG, None), (CALL, "exp"),
-                                      (BINARY, "add"), (RECIP, None)]
+    assert kinds("1/(1+exp(-z))") == [
+        (CONST, 1.0),
+        (INPUT, "z"),
+        (NEG, None),
+        (CALL, "exp"),
+        (BINARY, "add"),
+        (RECIP, None),
+    ]
 
 
 def test_statements_and_names():
-    assert kinds("h = x * 2\nh + 1") == [(INPUT, "x"), (CONST, 2.0), (BINARY, "mul"),
-                                         (ASSIGN, "h"), (DISCARD, None), (VAR, "h"),
-                                         (CONST, 1.0), (BINARY, "add")]
+    assert kinds("h = x * 2\nh + 1") == [
+        (INPUT, "x"),
+        (CONST, 2.0),
+        (BINARY, "mul"),
+        (ASSIGN, "h"),
+        (DISCARD, None),
+        (VAR, "h"),
+        (CONST, 1.0),
+        (BINARY, "add"),
+    ]
 
 
 def test_folding_and_unary_plus():
@@ -73,11 +86,14 @@ def test_parse_is_not_fooled_by_lookalikes():
     assert compile_program("ｅｘｐ(x)").functions == ["exp"]
 
 
-@pytest.mark.parametrize("span, text", [
-    ((1, 0, 1, 1), "line 1, column 1"),
-    ((1, 4, 1, 9), "line 1, columns 5-9"),
-    ((2, 0, 3, 4), "lines 2-3"),
-    (None, "somewhere in the expression"),
-])
+@pytest.mark.parametrize(
+    "span, text",
+    [
+        ((1, 0, 1, 1), "line 1, column 1"),
+        ((1, 4, 1, 9), "line 1, columns 5-9"),
+        ((2, 0, 3, 4), "lines 2-3"),
+        (None, "somewhere in the expression"),
+    ],
+)
 def test_where(span, text):
     assert where(span) == text

@@ -29,10 +29,27 @@ def server():
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", "1",
-         "--log-level", "warning", "--body-timeout", str(BODY_TIMEOUT), "--max-body-bytes",
-         "100000"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "--body-timeout",
+            str(BODY_TIMEOUT),
+            "--max-body-bytes",
+            "100000",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
@@ -53,8 +70,10 @@ def server():
         proc.kill()
 
 
-HEADERS = (b"POST /api/graph HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-           b"Content-Length: %d\r\n\r\n")
+HEADERS = (
+    b"POST /api/graph HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\n\r\n"
+)
 
 
 def read_response(sock: socket.socket, timeout: float) -> tuple[int, dict, bytes]:
@@ -68,8 +87,11 @@ def read_response(sock: socket.socket, timeout: float) -> tuple[int, dict, bytes
         data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
     status = int(head.split()[1])
-    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                  if line.lower().startswith(b"content-length"))
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length")
+    )
     while len(rest) < length:
         rest += sock.recv(65536)
     after = sock.recv(100)  # b"" = closed by the server
@@ -78,8 +100,9 @@ def read_response(sock: socket.socket, timeout: float) -> tuple[int, dict, bytes
 
 def sigmoid(url: str) -> tuple[int, float]:
     t = time.monotonic()
-    r = httpx.post(url + "/api/graph", json={"expression": "1/(1+exp(-z))", "inputs": {"z": 0}},
-                   timeout=5)
+    r = httpx.post(
+        url + "/api/graph", json={"expression": "1/(1+exp(-z))", "inputs": {"z": 0}}, timeout=5
+    )
     assert r.json()["gradients"] == {"z": 0.25}
     return r.status_code, time.monotonic() - t
 
@@ -150,22 +173,33 @@ def test_chunked_body_over_the_limit(server):
         for _ in range(20):
             yield b" " * 10_000
 
-    r = httpx.post(url + "/api/graph", content=chunks(),
-                   headers={"content-type": "application/json"}, timeout=5)
+    r = httpx.post(
+        url + "/api/graph",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+        timeout=5,
+    )
     assert r.status_code == 413
     limit = r.json()["error"]["limit"]
     assert limit["name"] == "max_body_bytes" and limit["max"] == 100_000
     assert 100_000 < limit["value"] <= 200_000  # counted as it arrives, however it is chunked
-    r = httpx.post(url + "/api/graph", content=b" " * 100_001,
-                   headers={"content-type": "application/json"}, timeout=5)
+    r = httpx.post(
+        url + "/api/graph",
+        content=b" " * 100_001,
+        headers={"content-type": "application/json"},
+        timeout=5,
+    )
     assert r.status_code == 413 and "100,001 bytes" in r.json()["error"]["message"]
     assert sigmoid(url)[0] == 200
 
 
 def test_real_server_serves_the_api(server):
     _, url = server
-    r = httpx.post(url + "/api/graph", content=b'{"expression": "x", "inputs": {"x": NaN}}',
-                   headers={"content-type": "application/json"})
+    r = httpx.post(
+        url + "/api/graph",
+        content=b'{"expression": "x", "inputs": {"x": NaN}}',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == "bad_request"
     r = httpx.get(url + "/api/examples")
     assert r.status_code == 200 and r.json()[0]["id"] == "sigmoid"
@@ -178,9 +212,11 @@ def test_heavy_request_does_not_stall_the_others(server):
 
     def heavy():
         t = time.monotonic()
-        r = httpx.post(url + "/api/graph", json={"expression": expression,
-                                                 "inputs": {"x": 0.5, "w": 0.9, "b": 0.1}},
-                       timeout=30)
+        r = httpx.post(
+            url + "/api/graph",
+            json={"expression": expression, "inputs": {"x": 0.5, "w": 0.9, "b": 0.1}},
+            timeout=30,
+        )
         result["status"], result["took"] = r.status_code, time.monotonic() - t
 
     thread = threading.Thread(target=heavy)

@@ -13,8 +13,12 @@ def test_examples_in_the_issue_order(client):
     r = client.get("/api/examples")
     assert r.status_code == 200
     examples = r.json()
-    assert [e["id"] for e in examples][:4] == ["sigmoid", "fanout", "cs231n-simple",
-                                               "cs231n-neuron"]
+    assert [e["id"] for e in examples][:4] == [
+        "sigmoid",
+        "fanout",
+        "cs231n-simple",
+        "cs231n-neuron",
+    ]
     first, second = examples[0], examples[1]
     assert (first["expression"], first["inputs"]) == ("1/(1+exp(-z))", {"z": 0})
     assert second["expression"] == "h = w1*x\ng = w2*x\nf = g + h"
@@ -54,11 +58,22 @@ def test_docs_need_no_cdn(client):
     assert "cdn" not in r.text.lower()
     assert "https://" not in r.text and "http://" not in r.text
     spec = client.get("/openapi.json").json()
-    assert {"/api/graph", "/api/parse", "/api/check", "/api/examples", "/api/ops",
-            "/healthz"} <= set(spec["paths"])
+    assert {
+        "/api/graph",
+        "/api/parse",
+        "/api/check",
+        "/api/examples",
+        "/api/ops",
+        "/healthz",
+    } <= set(spec["paths"])
     schema = spec["paths"]["/api/graph"]["post"]["requestBody"]["content"]["application/json"]
-    assert set(schema["schema"]["properties"]) == {"expression", "inputs", "seed", "check",
-                                                   "sigmoid"}
+    assert set(schema["schema"]["properties"]) == {
+        "expression",
+        "inputs",
+        "seed",
+        "check",
+        "sigmoid",
+    }
 
 
 def test_page_and_vendor_mounts(tmp_path):

@@ -114,8 +114,7 @@ def test_syntax_errors(client, expression, span, words):
 EXPRESSION_ERRORS = [
     # expression, inputs, code, span, words, suggestions
     ("tahn(x)", {"x": 1}, "unknown_function", [1, 0, 1, 4], "did you mean tanh?", ["tanh"]),
-    ("sigmod(x)", {"x": 1}, "unknown_function", [1, 0, 1, 6], "did you mean sigmoid?",
-     ["sigmoid"]),
+    ("sigmod(x)", {"x": 1}, "unknown_function", [1, 0, 1, 6], "did you mean sigmoid?", ["sigmoid"]),
     ("zeros((10, 10))", {}, "unknown_function", [1, 0, 1, 5], "unknown function 'zeros'", []),
     ("x(1)", {"x": 1}, "unknown_function", [1, 0, 1, 1], "unknown function 'x'", []),
     ("h\nh = x", {"x": 1}, "unknown_name", [1, 0, 1, 1], "before it is assigned on line 2", []),
@@ -126,35 +125,101 @@ EXPRESSION_ERRORS = [
     ("sum(x, foo=1)", {"x": 1}, "argument_error", [1, 7, 1, 12], "no keyword 'foo'", []),
     ("sum(x, axs=1)", {"x": 1}, "argument_error", [1, 7, 1, 12], "no keyword 'axs'", ["axis"]),
     ("sum(x, 0, axis=0)", {"x": [1]}, "argument_error", [1, 10, 1, 16], "got 'axis' twice", []),
-    ("sum(x, axis=1.5)", {"x": [1]}, "argument_error", [1, 12, 1, 15], "must be written as a "
-     "literal", []),
+    (
+        "sum(x, axis=1.5)",
+        {"x": [1]},
+        "argument_error",
+        [1, 12, 1, 15],
+        "must be written as a literal",
+        [],
+    ),
     ("sum(x, axis=y)", {"x": [1], "y": 0}, "argument_error", [1, 12, 1, 13], "literal", []),
-    ("sum(x, axis=5)", {"x": [1, 2]}, "argument_error", [1, 0, 1, 14], "axis 5 is out of range",
-     []),
-    ("max(x, keepdims=1)", {"x": [1, 2]}, "argument_error", [1, 0, 1, 18],
-     "keepdims must be True or False", []),
+    (
+        "sum(x, axis=5)",
+        {"x": [1, 2]},
+        "argument_error",
+        [1, 0, 1, 14],
+        "axis 5 is out of range",
+        [],
+    ),
+    (
+        "max(x, keepdims=1)",
+        {"x": [1, 2]},
+        "argument_error",
+        [1, 0, 1, 18],
+        "keepdims must be True or False",
+        [],
+    ),
     ("reshape(x)", {"x": [1, 2]}, "argument_error", [1, 0, 1, 10], "needs a shape", []),
-    ("reshape(x, (3, 10**10))", {"x": [1, 2]}, "argument_error", [1, 15, 1, 21],
-     "must be written as a literal", []),
-    ("reshape(x, (3, 99999999999))", {"x": [1, 2]}, "argument_error", [1, 15, 1, 26],
-     "too large", []),
+    (
+        "reshape(x, (3, 10**10))",
+        {"x": [1, 2]},
+        "argument_error",
+        [1, 15, 1, 21],
+        "must be written as a literal",
+        [],
+    ),
+    (
+        "reshape(x, (3, 99999999999))",
+        {"x": [1, 2]},
+        "argument_error",
+        [1, 15, 1, 26],
+        "too large",
+        [],
+    ),
     ("[[1, 2], [3]]", {}, "argument_error", [1, 0, 1, 13], "not rectangular", []),
     ("[[1, 2], 3]", {}, "argument_error", [1, 1, 1, 7], "not rectangular", []),
     ("[]", {}, "argument_error", [1, 0, 1, 2], "empty list", []),
-    ("x @ y", {"x": [1, 2], "y": [1, 2, 3]}, "shape_error", [1, 0, 1, 5],
-     "matmul: cannot combine shapes [2], [3]", []),
-    ("x + y", {"x": [1, 2], "y": [1, 2, 3]}, "shape_error", [1, 0, 1, 5],
-     "add: cannot combine shapes [2], [3]", []),
-    ("h = x\ng = h * y", {"x": [1, 2], "y": [[1, 2, 3]]}, "shape_error", [2, 4, 2, 9],
-     "line 2", []),
+    (
+        "x @ y",
+        {"x": [1, 2], "y": [1, 2, 3]},
+        "shape_error",
+        [1, 0, 1, 5],
+        "matmul: cannot combine shapes [2], [3]",
+        [],
+    ),
+    (
+        "x + y",
+        {"x": [1, 2], "y": [1, 2, 3]},
+        "shape_error",
+        [1, 0, 1, 5],
+        "add: cannot combine shapes [2], [3]",
+        [],
+    ),
+    (
+        "h = x\ng = h * y",
+        {"x": [1, 2], "y": [[1, 2, 3]]},
+        "shape_error",
+        [2, 4, 2, 9],
+        "line 2",
+        [],
+    ),
     ("x @ 2", {"x": [1, 2]}, "shape_error", [1, 0, 1, 5], "matmul", []),
     ("reshape(x, (3,))", {"x": [1, 2]}, "shape_error", [1, 0, 1, 16], "cannot reshape", []),
-    ("cross_entropy(x, [0, 1])", {"x": [[1, 2]]}, "shape_error", [1, 0, 1, 24],
-     "expects logits of shape [N, C]", []),
-    ("cross_entropy(x, [5])", {"x": [[1, 2]]}, "domain_error", [1, 0, 1, 21],
-     "integer class indices", []),
-    ("cross_entropy(x, [0.5])", {"x": [[1, 2]]}, "domain_error", [1, 0, 1, 23],
-     "integer class indices", []),
+    (
+        "cross_entropy(x, [0, 1])",
+        {"x": [[1, 2]]},
+        "shape_error",
+        [1, 0, 1, 24],
+        "expects logits of shape [N, C]",
+        [],
+    ),
+    (
+        "cross_entropy(x, [5])",
+        {"x": [[1, 2]]},
+        "domain_error",
+        [1, 0, 1, 21],
+        "integer class indices",
+        [],
+    ),
+    (
+        "cross_entropy(x, [0.5])",
+        {"x": [[1, 2]]},
+        "domain_error",
+        [1, 0, 1, 23],
+        "integer class indices",
+        [],
+    ),
     ("x * 2", {}, "missing_input", [1, 0, 1, 1], "no value for input 'x'", []),
     ("x * y", {}, "missing_input", [1, 0, 1, 1], "inputs 'x', 'y'", []),
     ("x", {"x": True}, "bad_input", [1, 0, 1, 1], "not true/false", []),
@@ -167,8 +232,14 @@ EXPRESSION_ERRORS = [
     ("x", {"x": [1, [2]]}, "bad_input", [1, 0, 1, 1], "not rectangular", []),
     ("x", {"x": []}, "bad_input", [1, 0, 1, 1], "empty list", []),
     ("x", {"x": [True, 1]}, "bad_input", [1, 0, 1, 1], "not true/false", []),
-    ("1 + x", {"x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},
-     "bad_input", [1, 4, 1, 5], "more than 32 dimensions", []),
+    (
+        "1 + x",
+        {"x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},
+        "bad_input",
+        [1, 4, 1, 5],
+        "more than 32 dimensions",
+        [],
+    ),
 ]
 
 
@@ -180,15 +251,28 @@ def test_expression_errors(refused, expression, inputs, code, span, words, sugge
 
 
 def test_seed_errors(refused):
-    check_error(refused("x * 2", {"x": [1, 2]}, seed=[1, 2, 3]), "bad_input", None,
-                "the seed (upstream of the output) has shape [3], but the output has shape [2]")
+    check_error(
+        refused("x * 2", {"x": [1, 2]}, seed=[1, 2, 3]),
+        "bad_input",
+        None,
+        "the seed (upstream of the output) has shape [3], but the output has shape [2]",
+    )
     check_error(refused("x * 2", {"x": 1}, seed="up"), "bad_input", None, "the seed")
 
 
 # -- limits: each named, with its value and maximum --------------------------------------------
-SMALL = Limits(max_expression_chars=200, max_nodes=20, max_depth=10, max_tensor_elements=100,
-               max_total_elements=300, max_work=1000, max_check_evaluations=200,
-               max_check_work=5000, max_body_bytes=2000, time_budget=5.0)
+SMALL = Limits(
+    max_expression_chars=200,
+    max_nodes=20,
+    max_depth=10,
+    max_tensor_elements=100,
+    max_total_elements=300,
+    max_work=1000,
+    max_check_evaluations=200,
+    max_check_work=5000,
+    max_body_bytes=2000,
+    time_budget=5.0,
+)
 
 LIMITS = [
     # expression, inputs, limit name, value, span
@@ -199,8 +283,7 @@ LIMITS = [
     ("x", {"x": [1] * 101}, "max_tensor_elements", 101, [1, 0, 1, 1]),
     ("x", {"x": [[1] * 11] * 10}, "max_tensor_elements", 110, [1, 0, 1, 1]),
     ("exp(x) + exp(x) + exp(x)", {"x": [1] * 60}, "max_total_elements", 360, [1, 0, 1, 24]),
-    ("x @ y @ y", {"x": [[1] * 10] * 10, "y": [[1] * 10] * 10}, "max_work", 1200,
-     [1, 0, 1, 5]),
+    ("x @ y @ y", {"x": [[1] * 10] * 10, "y": [[1] * 10] * 10}, "max_work", 1200, [1, 0, 1, 5]),
 ]
 
 
@@ -221,20 +304,21 @@ def test_limits_name_the_limit_and_the_value(small, expression, inputs, name, va
 
 
 def test_check_limits(small, make_client):
-    r = small.post("/api/graph", json={"expression": "sum(x * x)", "inputs": {"x": [1] * 50},
-                                       "check": True})
+    r = small.post(
+        "/api/graph", json={"expression": "sum(x * x)", "inputs": {"x": [1] * 50}, "check": True}
+    )
     assert r.status_code == 422
     # 2 runs x 50 elements x 3 nodes, plus 2 x 50 elements for each of the 3 edges
-    assert r.json()["error"]["limit"] == {"name": "max_check_evaluations", "value": 600,
-                                          "max": 200}
+    assert r.json()["error"]["limit"] == {"name": "max_check_evaluations", "value": 600, "max": 200}
     client = make_client(Limits(max_check_work=5000))
-    r = client.post("/api/check", json={"expression": "sum(x @ y)",
-                                        "inputs": {"x": [[1] * 6] * 6, "y": [[1] * 6] * 6}})
+    r = client.post(
+        "/api/check",
+        json={"expression": "sum(x @ y)", "inputs": {"x": [[1] * 6] * 6, "y": [[1] * 6] * 6}},
+    )
     assert r.status_code == 422
     # leaves: 2 runs x 72 elements x 109 elements in the graph (36 + 36 + 36 + 1);
     # edges: 2 x 36 x 36 for each matmul input, 2 x 36 x 1 for the sum
-    assert r.json()["error"]["limit"] == {"name": "max_check_work", "value": 20_952,
-                                          "max": 5000}
+    assert r.json()["error"]["limit"] == {"name": "max_check_work", "value": 20_952, "max": 5000}
 
 
 def test_time_budget(make_client):
@@ -263,8 +347,11 @@ RESOURCE_EXHAUSTION = [
 ]
 
 
-@pytest.mark.parametrize("expression, inputs, name", RESOURCE_EXHAUSTION,
-                         ids=[f"{name}-{i}" for i, (_, _, name) in enumerate(RESOURCE_EXHAUSTION)])
+@pytest.mark.parametrize(
+    "expression, inputs, name",
+    RESOURCE_EXHAUSTION,
+    ids=[f"{name}-{i}" for i, (_, _, name) in enumerate(RESOURCE_EXHAUSTION)],
+)
 def test_resource_exhaustion(client, expression, inputs, name):
     r = client.post("/api/graph", json={"expression": expression, "inputs": inputs})
     assert r.status_code == 422, r.text[:300]
@@ -288,8 +375,13 @@ RAW = [
     (b'{"expression": "\xff"}', JSON, 400, "bad_request", "UTF-8"),
     (b'{"expression": "x"}', {"content-type": "text/plain"}, 400, "bad_request", "Content-Type"),
     (b'{"expression": "x"}', {}, 400, "bad_request", "Content-Type"),
-    (b'{"expression": "x"}', {"content-type": "application/x-www-form-urlencoded"}, 400,
-     "bad_request", "Content-Type"),
+    (
+        b'{"expression": "x"}',
+        {"content-type": "application/x-www-form-urlencoded"},
+        400,
+        "bad_request",
+        "Content-Type",
+    ),
     (b"[1, 2]", JSON, 400, "bad_request", "not an array"),
     (b'"x"', JSON, 400, "bad_request", "not a string"),
     (b"null", JSON, 400, "bad_request", "not null"),
@@ -297,8 +389,7 @@ RAW = [
     (b'{"expression": 1}', JSON, 400, "bad_request", "expression: Input should be a valid string"),
     (b'{"expression": ["x"]}', JSON, 400, "bad_request", "expression"),
     (b'{"expression": "x", "inputs": [1]}', JSON, 400, "bad_request", "inputs"),
-    (b'{"expression": "x", "inputs": {"x": 1}, "check": "yes"}', JSON, 400, "bad_request",
-     "check"),
+    (b'{"expression": "x", "inputs": {"x": 1}, "check": "yes"}', JSON, 400, "bad_request", "check"),
     (b'{"expression": "x", "inputs": {"x": 1}, "check": 1}', JSON, 400, "bad_request", "check"),
     (b'{"expression": "x", "sigmoid": "both"}', JSON, 400, "bad_request", "sigmoid"),
     (b'{"expression": "x", "extra": 1}', JSON, 400, "bad_request", "extra: Extra inputs"),

@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 import engine
-from engine.trace import NONFINITE_VALUES
+from engine.trace import NONFINITE_FROM_JSON
 
 from .config import Limits
 from .errors import (
@@ -45,13 +45,21 @@ from .language import (
     where,
 )
 
-NONFINITE = NONFINITE_VALUES  # the strings the trace writes for inf and nan, read back
-_OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-              "div": operator.truediv, "pow": operator.pow, "matmul": operator.matmul}
+_OPERATORS = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "pow": operator.pow,
+    "matmul": operator.matmul,
+}
 #: How many warnings of one kind are listed before the rest are summarised.
 MAX_WARNINGS = 5
-ELEMENTWISE_UNARY = {name for name, op in engine.OPS.items()
-                     if op.arity == 1 and op.kind == "elementwise" and not op.params}
+ELEMENTWISE_UNARY = {
+    name
+    for name, op in engine.OPS.items()
+    if op.arity == 1 and op.kind == "elementwise" and not op.params
+}
 #: Instructions between two looks at the clock.
 CLOCK_EVERY = 64
 
@@ -92,26 +100,38 @@ def to_array(value, what: str, limits: Limits, span: Span | None = None) -> np.n
             raise BadInput(f"{what} has more than {MAX_LIST_DIMS} dimensions", span)
         size = math.prod(shape)
         if size > limits.max_tensor_elements:
-            raise LimitExceeded("max_tensor_elements", size, limits.max_tensor_elements,
-                                f"{what} has {size:,} elements, over the limit of "
-                                f"{limits.max_tensor_elements:,}", span)
+            raise LimitExceeded(
+                "max_tensor_elements",
+                size,
+                limits.max_tensor_elements,
+                f"{what} has {size:,} elements, over the limit of {limits.max_tensor_elements:,}",
+                span,
+            )
         level = [x for v in level for x in v]
     numbers = []
     for x in level:
         t = type(x)
         if t is float or t is int:
             numbers.append(x)
-        elif t is str and x in NONFINITE:
-            numbers.append(NONFINITE[x])
+        elif t is str and x in NONFINITE_FROM_JSON:
+            numbers.append(NONFINITE_FROM_JSON[x])
         elif t is list:
             raise BadInput(f"{what} is not rectangular: a list sits beside numbers", span)
         else:
-            shown = {bool: "true/false", str: "a string", dict: "an object",
-                     type(None): "null"}.get(t, t.__name__)
-            extra = (" (non-finite numbers are written \"NaN\", \"Infinity\", \"-Infinity\")"
-                     if t is str else "")
-            raise BadInput(f"{what} must be a number or a nested list of numbers, not "
-                           f"{shown}{extra}", span)
+            shown = {
+                bool: "true/false",
+                str: "a string",
+                dict: "an object",
+                type(None): "null",
+            }.get(t, t.__name__)
+            extra = (
+                ' (non-finite numbers are written "NaN", "Infinity", "-Infinity")'
+                if t is str
+                else ""
+            )
+            raise BadInput(
+                f"{what} must be a number or a nested list of numbers, not {shown}{extra}", span
+            )
     try:
         arr = np.array(numbers, dtype=np.float64)
     except OverflowError:  # an integer beyond float64 (JSON allows any number of digits)
@@ -131,7 +151,9 @@ def read_inputs(raw: dict, program: Program, limits: Limits, warnings: list[str]
         listed = ", ".join(f"'{n}'" for n, _ in missing)
         raise MissingInput(
             f"no value for input{'s' if len(missing) > 1 else ''} {listed} (first used at "
-            f"{where(span)}): give {'them' if len(missing) > 1 else 'it'} in \"inputs\"", span)
+            f'{where(span)}): give {"them" if len(missing) > 1 else "it"} in "inputs"',
+            span,
+        )
     spans = dict(program.inputs)
     unused = [k for k in given if k not in spans]
     for key in unused[:MAX_WARNINGS]:
@@ -167,36 +189,59 @@ class Budget:
         limits = self.limits
         size = math.prod(shape)
         if size > limits.max_tensor_elements:
-            raise LimitExceeded("max_tensor_elements", size, limits.max_tensor_elements,
-                                f"the result at {where(span)} would have shape {list(shape)}: "
-                                f"{size:,} elements, over the limit of "
-                                f"{limits.max_tensor_elements:,}", span)
+            raise LimitExceeded(
+                "max_tensor_elements",
+                size,
+                limits.max_tensor_elements,
+                f"the result at {where(span)} would have shape {list(shape)}: "
+                f"{size:,} elements, over the limit of "
+                f"{limits.max_tensor_elements:,}",
+                span,
+            )
         self.nodes += 1
         self.elements += size
         self.work += size if work is None else work
         if self.inline_cap is not None and max(self.work, self.elements) > self.inline_cap:
             raise Offload
         if self.nodes > limits.max_nodes:
-            raise LimitExceeded("max_nodes", self.nodes, limits.max_nodes,
-                                f"the expression builds more than {limits.max_nodes:,} nodes",
-                                span)
+            raise LimitExceeded(
+                "max_nodes",
+                self.nodes,
+                limits.max_nodes,
+                f"the expression builds more than {limits.max_nodes:,} nodes",
+                span,
+            )
         if self.elements > limits.max_total_elements:
-            raise LimitExceeded("max_total_elements", self.elements, limits.max_total_elements,
-                                f"the graph would hold {self.elements:,} elements in all (at "
-                                f"{where(span)}), over the limit of "
-                                f"{limits.max_total_elements:,}", span)
+            raise LimitExceeded(
+                "max_total_elements",
+                self.elements,
+                limits.max_total_elements,
+                f"the graph would hold {self.elements:,} elements in all (at "
+                f"{where(span)}), over the limit of "
+                f"{limits.max_total_elements:,}",
+                span,
+            )
         if self.work > limits.max_work:
-            raise LimitExceeded("max_work", self.work, limits.max_work,
-                                f"the expression needs {self.work:,} multiply-adds (at "
-                                f"{where(span)}), over the limit of {limits.max_work:,}", span)
+            raise LimitExceeded(
+                "max_work",
+                self.work,
+                limits.max_work,
+                f"the expression needs {self.work:,} multiply-adds (at "
+                f"{where(span)}), over the limit of {limits.max_work:,}",
+                span,
+            )
 
     def clock(self, span: Span | None = None) -> None:
         now = time.monotonic()
         if now > self.deadline:
             budget = self.limits.time_budget
-            raise LimitExceeded("time_budget", round(budget + now - self.deadline, 3), budget,
-                                f"the request took more than its time budget of {budget:g} s",
-                                span)
+            raise LimitExceeded(
+                "time_budget",
+                round(budget + now - self.deadline, 3),
+                budget,
+                f"the request took more than its time budget of {budget:g} s",
+                span,
+            )
 
 
 def _shape2(name: str, sx: tuple, sy: tuple) -> tuple:
@@ -208,8 +253,14 @@ def _shape2(name: str, sx: tuple, sy: tuple) -> tuple:
     return engine.infer_shape(name, sx, sy)
 
 
-def build(program: Program, values: dict, budget: Budget, sigmoid: str = "node",
-          warnings: list[str] | None = None, leaves: dict | None = None) -> engine.Tensor:
+def build(
+    program: Program,
+    values: dict,
+    budget: Budget,
+    sigmoid: str = "node",
+    warnings: list[str] | None = None,
+    leaves: dict | None = None,
+) -> engine.Tensor:
     """The output tensor of the program, every node carrying its source span.
 
     `leaves` receives the named leaves (inputs and constants) by name; `warnings` the ops that
@@ -287,21 +338,28 @@ def build(program: Program, values: dict, budget: Budget, sigmoid: str = "node",
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as exc:
             raise ArgumentErr(f"{exc} ({where(span)})", span) from None
         except MemoryError:
-            raise LimitExceeded("memory", None, None, f"out of memory at {where(span)}",
-                                span) from None
+            raise LimitExceeded(
+                "memory", None, None, f"out of memory at {where(span)}", span
+            ) from None
         if t.span is None:
             t.span = span
         stack.append(t)
-        if nonfinite < MAX_WARNINGS and not finite(t.value) and all(
-                finite(i.value) for i in inputs):
+        if (
+            nonfinite < MAX_WARNINGS
+            and not finite(t.value)
+            and all(finite(i.value) for i in inputs)
+        ):
             nonfinite += 1
-            warnings.append(f"{engine.OPS[t.op].title} at {where(span)} gives "
-                            f"{_nonfinite_word(t.value)} from finite inputs")
+            warnings.append(
+                f"{engine.OPS[t.op].title} at {where(span)} gives "
+                f"{_nonfinite_word(t.value)} from finite inputs"
+            )
     return stack.pop()
 
 
-def _call(name: str, operands: tuple, params: tuple, kwargs: dict, span, budget: Budget,
-          sigmoid: str) -> engine.Tensor:
+def _call(
+    name: str, operands: tuple, params: tuple, kwargs: dict, span, budget: Budget, sigmoid: str
+) -> engine.Tensor:
     if name == "sigmoid" and sigmoid == "expanded":
         return _sigmoid_expanded(operands[0], span, budget)
     if not params and not kwargs and len(operands) == 1 and name in ELEMENTWISE_UNARY:

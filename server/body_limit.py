@@ -31,8 +31,12 @@ class BodyLimitMiddleware:
                 try:
                     declared = int(value)
                 except ValueError:
-                    await _refuse(BadRequest("the Content-Length header is not a number"),
-                                  scope, receive, send)
+                    await _refuse(
+                        BadRequest("the Content-Length header is not a number"),
+                        scope,
+                        receive,
+                        send,
+                    )
                     return
                 if declared > limit:
                     await _refuse(_too_large(declared, limit), scope, receive, send)
@@ -50,17 +54,21 @@ class BodyLimitMiddleware:
                     chunk = message.get("body", b"")
                     size += len(chunk)
                     if size > limit:
-                        await _refuse(_too_large(size, limit, at_least=True), scope, receive,
-                                      send)
+                        await _refuse(_too_large(size, limit, at_least=True), scope, receive, send)
                         return
                     chunks.append(chunk)
                     if not message.get("more_body", False):
                         break
         except TimeoutError:
-            err = ClientTimeout(f"the request body did not arrive within {self.body_timeout:g} s "
-                                f"({size:,} bytes received)")
-            err.limit = {"name": "body_timeout", "value": round(loop.time() - start, 3),
-                         "max": self.body_timeout}
+            err = ClientTimeout(
+                f"the request body did not arrive within {self.body_timeout:g} s "
+                f"({size:,} bytes received)"
+            )
+            err.limit = {
+                "name": "body_timeout",
+                "value": round(loop.time() - start, 3),
+                "max": self.body_timeout,
+            }
             await _refuse(err, scope, receive, send)
             return
         replayed = False
@@ -77,8 +85,10 @@ class BodyLimitMiddleware:
 
 
 def _too_large(size: int, limit: int, at_least: bool = False) -> BodyTooLarge:
-    err = BodyTooLarge(f"the request body has {'more than ' if at_least else ''}{size:,} bytes, "
-                       f"over the limit of {limit:,}")
+    err = BodyTooLarge(
+        f"the request body has {'more than ' if at_least else ''}{size:,} bytes, "
+        f"over the limit of {limit:,}"
+    )
     err.limit = {"name": "max_body_bytes", "value": size, "max": limit}
     return err
 
