@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi.testclient import TestClient
 
 import engine
 from server.app import create_app
 from server.config import Limits
+from server.routers import meta
 
 
 def test_examples_in_the_issue_order(client):
@@ -31,24 +34,35 @@ def test_examples_in_the_issue_order(client):
         assert set(e) >= {"id", "title", "description", "expression", "inputs"}
 
 
-def test_ops_come_from_the_registry(client):
+def test_ops_are_the_registry_as_it_is(client):
     ops = client.get("/api/ops").json()
+    assert ops == meta.describe_ops()
     assert [op["name"] for op in ops] == list(engine.OPS)
-    registry = {op["name"]: op for op in engine.describe_ops()}
-    for op in ops:
-        for key, value in registry[op["name"]].items():
-            assert op[key] == value
     by_name = {op["name"]: op for op in ops}
     assert by_name["sum"]["signature"] == "sum(x, axis=None, keepdims=False)"
-    assert by_name["mul"]["operator"] == "*"
-    assert by_name["tanh"]["operator"] is None
+    assert (by_name["mul"]["operator"], by_name["tanh"]["operator"]) == ("*", None)
+    assert by_name["mul"]["precedence"] > by_name["add"]["precedence"]
+
+
+def test_an_op_registered_before_the_app_is_served(monkeypatch):
+    toy = dataclasses.replace(engine.OPS["tanh"], name="toy", title="toy")
+    monkeypatch.setitem(engine.OPS, "toy", toy)
+    client = TestClient(create_app(Limits()))
+    ops = client.get("/api/ops").json()
+    assert ops[-1]["name"] == "toy" and ops[-1]["signature"] == "toy(x)"
+
+
+def test_operators_are_the_binary_ops_symbols(client):
+    operators = client.get("/api/limits").json()["operators"]
+    binary = [op for op in client.get("/api/ops").json() if op["arity"] == 2]
+    assert operators == sorted(op["operator"] for op in binary if op["operator"])
+    assert operators == sorted(["+", "-", "*", "/", "**", "@"])
 
 
 def test_limits_and_healthz(client):
     assert client.get("/healthz").json() == {"ok": True}
     body = client.get("/api/limits").json()
     assert body["limits"] == Limits().as_dict()
-    assert body["operators"] == sorted(["+", "-", "*", "/", "**", "@"])
     assert set(body["constants"]) == {"pi", "e"}
 
 
@@ -66,8 +80,9 @@ def test_docs_need_no_cdn(client):
         "/api/ops",
         "/healthz",
     } <= set(spec["paths"])
-    schema = spec["paths"]["/api/graph"]["post"]["requestBody"]["content"]["application/json"]
-    assert set(schema["schema"]["properties"]) == {
+    body = spec["paths"]["/api/graph"]["post"]["requestBody"]["content"]["application/json"]
+    name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(spec["components"]["schemas"][name]["properties"]) == {
         "expression",
         "inputs",
         "seed",
