@@ -1,8 +1,8 @@
 """The ASGI app: `server.app:app`, made by `create_app()` (FastAPI's "Bigger Applications").
 
 Routers carry the routes; errors become JSON in one place (`install_error_handlers`); the body
-middleware enforces the body size and read timeout; the page (static/) is mounted last at `/`
-so the /api routes win, and the npm packages (node_modules/) at /vendor/.
+middleware enforces the body size and read timeout; the page (the package `static`) is mounted
+last at `/` so the /api routes win, and its npm files (static/vendor/, see setup.py) at /vendor/.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 import mimetypes
 import os
 from functools import partial
+from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -29,9 +30,9 @@ from .responses import JSONResponse
 from .routers import docs, expressions, meta
 from .schemas import ErrorResponse, openapi_schemas
 
-ROOT = Path(__file__).resolve().parent.parent
-STATIC = ROOT / "static"
-NODE_MODULES = ROOT / "node_modules"
+#: The page and its npm files: package data, wherever the package is installed (setup.py).
+STATIC = Path(str(resources.files("static")))
+VENDOR = STATIC / "vendor"
 log = logging.getLogger("server")
 
 # Python 3.11's mimetypes does not know these; browsers refuse ES modules served as text/plain.
@@ -47,7 +48,7 @@ for _type, _ext in (
 def create_app(
     limits: Limits | None = None,
     static_dir: Path = STATIC,
-    vendor_dir: Path = NODE_MODULES,
+    vendor_dir: Path = VENDOR,
     cache_entries: int | None = None,
 ) -> FastAPI:
     """The app with these limits (default: the environment's, see server.config) and a cache
@@ -90,7 +91,8 @@ def create_app(
         BodyLimitMiddleware, max_body_bytes=limits.max_body_bytes, body_timeout=limits.body_timeout
     )
     if vendor_dir.is_dir():
-        app.mount("/vendor", StaticFiles(directory=vendor_dir), name="vendor")
+        # an editable install links these files into node_modules/ (setup.py)
+        app.mount("/vendor", StaticFiles(directory=vendor_dir, follow_symlink=True), name="vendor")
     app.mount("/", StaticFiles(directory=static_dir, html=True, check_dir=False), name="static")
     tune_gc()
     return app
