@@ -14,7 +14,7 @@ from .arrays import as_array
 from .backward import backward, topological_order
 from .errors import ArgumentError, DomainError, EngineError, ShapeError
 from .functions import function, nodes_made, sigmoid_expanded
-from .gradcheck import gradcheck
+from .gradcheck import check_cost, gradcheck
 from .ops import OPS, Op, register
 from .tensor import Tensor, apply, bind, constant, infer_shape, is_reciprocal
 from .trace import decode, encode, trace
@@ -61,7 +61,7 @@ def describe_ops() -> list[dict]:
 
 __all__ = [
     "OPS", "ArgumentError", "DomainError", "EngineError", "Op", "ShapeError", "Tensor", "apply",
-    "as_array", "backward", "bind", "constant", "decode", "describe_ops", "encode", "function",
-    "gradcheck", "infer_shape", "is_reciprocal", "nodes_made", "register", "sigmoid_expanded",
-    "topological_order", "trace", *OPS,
+    "as_array", "backward", "bind", "check_cost", "constant", "decode", "describe_ops", "encode",
+    "function", "gradcheck", "infer_shape", "is_reciprocal", "nodes_made", "register",
+    "sigmoid_expanded", "topological_order", "trace", *OPS,
 ]  # fmt: skip
