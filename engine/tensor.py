@@ -86,11 +86,11 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return np.shape(self.value)
+        return self.value.shape  # an ndarray, or np.float64 for a scalar: both have it
 
     @property
     def ndim(self) -> int:
-        return np.ndim(self.value)
+        return self.value.ndim
 
     @property
     def is_leaf(self) -> bool:
