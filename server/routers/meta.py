@@ -14,27 +14,6 @@ from ..schemas import Example, Health, LimitsResponse, OpInfo
 router = APIRouter(tags=["metadata"])
 
 
-def describe_ops() -> list[dict]:
-    """engine.describe_ops(), read at each request: an op registered at any time shows up."""
-    return [_until_the_registry_says(op) for op in engine.describe_ops()]
-
-
-# Temporary: the registry is gaining "signature", "operator" and "precedence"; until it has
-# them, this fills them in. To be deleted with the merge that brings them.
-def _until_the_registry_says(op: dict) -> dict:
-    if "signature" in op:
-        return op
-    symbols = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
-    symbols |= {"neg": "-x", "reciprocal": "1/x"}
-    precedence = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "1/x": 2, "-x": 3, "**": 4}
-    params = "".join(f", {k}={v!r}" for k, v in op["params"].items())
-    operands = ", ".join(["x", "y", "z"][: op["arity"]])
-    op["signature"] = f"{op['name']}({operands}{params})"
-    op["operator"] = symbols.get(op["name"])
-    op["precedence"] = precedence.get(op["operator"])
-    return op
-
-
 @router.get("/api/examples", response_class=JSONResponse, responses={200: {"model": list[Example]}})
 async def examples() -> JSONResponse:
     """The presets: the post's two examples first, then CS231n, micrograd, tensors, an MLP."""
@@ -43,14 +22,15 @@ async def examples() -> JSONResponse:
 
 @router.get("/api/ops", response_class=JSONResponse, responses={200: {"model": list[OpInfo]}})
 async def ops() -> JSONResponse:
-    """Every op of the engine's registry: arity, description, formulas, conventions."""
-    return JSONResponse(describe_ops())
+    """Every op of the engine's registry as it is now (read at each request)."""
+    return JSONResponse(engine.describe_ops())
 
 
 @router.get("/api/limits", response_class=JSONResponse, responses={200: {"model": LimitsResponse}})
 async def limits(request: Request) -> JSONResponse:
     """The limits this server enforces, and the language's constants and operators."""
-    operators = sorted({op["operator"] for op in describe_ops() if op["arity"] == 2} - {None})
+    binary = (op for op in engine.describe_ops() if op["arity"] == 2)
+    operators = sorted({op["operator"] for op in binary} - {None})
     return JSONResponse(
         {
             "limits": request.app.state.limits.as_dict(),
