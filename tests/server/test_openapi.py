@@ -181,12 +181,6 @@ expected-statuses = ["2xx", "413", "422"]
 # The API's refusals of a body: malformed (400), too large (413), refused (422).
 [checks.negative_data_rejection]
 expected-statuses = ["400", "413", "422"]
-
-# Until the service checks the values of inputs that the expression does not use (today it
-# ignores them: {"expression": "0", "inputs": {"a": true}} is answered 200, with a warning).
-[[operations]]
-include-path-regex = "^/api/(graph|check)$"
-checks.negative_data_rejection.enabled = false
 """
 
 
