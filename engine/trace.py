@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import accumulate
 
 import numpy as np
 
@@ -83,14 +84,8 @@ def _trace(out: Tensor, record) -> dict:
     order, grads = record.nodes(out), record.grads
     enc = encode
     index = {id(node): i for i, node in enumerate(order)}
-    # Stable ids: n0, n1, ... in forward order; e0, e1, ... by consumer, then input position.
-    nid = [f"n{i}" for i in range(len(order))]
-    first_edge = []
-    count = 0
-    for node in order:
-        first_edge.append(count)
-        count += len(node.inputs)
-    eid = [f"e{e}" for e in range(count)]
+    nid, first_edge, eid = ids(order)
+    count = len(eid)
 
     nodes = []
     sources = []  # per node, the ids of its inputs
@@ -191,18 +186,15 @@ def _trace(out: Tensor, record) -> dict:
     }
 
 
-def node_ids(order: list[Tensor]) -> dict[int, str]:
-    """id(node) -> its trace id, for tools that line up with a trace (gradcheck)."""
-    return {id(node): f"n{i}" for i, node in enumerate(order)}
+def ids(order: list[Tensor]) -> tuple[list[str], list[int], list[str]]:
+    """The trace's ids, made in this one place: nodes "n0", "n1", ... in forward order; edges
+    "e0", "e1", ... by consumer (in forward order), then input position.
 
-
-def edge_ids(order: list[Tensor]) -> dict[tuple[int, int], str]:
-    """(id(consumer), input position) -> its trace id."""
-    ids = {}
-    for node in order:
-        for k in range(len(node.inputs)):
-            ids[(id(node), k)] = f"e{len(ids)}"
-    return ids
+    Returns the node ids, `first` (node i's edges are edge_ids[first[i]:first[i + 1]]) and the
+    edge ids.
+    """
+    first = [0, *accumulate([len(node.inputs) for node in order])]
+    return [f"n{i}" for i in range(len(order))], first, [f"e{e}" for e in range(first[-1])]
 
 
 def _attrs(attrs: dict) -> dict:
