@@ -9,6 +9,7 @@ import numpy as np
 
 from .errors import EngineError
 from .gcpause import paused_gc_for
+from .latex import name_tex, number_tex, shape_tex, substitute, title_tex
 from .ops import OPS
 from .tensor import Tensor
 
@@ -71,6 +72,15 @@ def label(node: Tensor) -> str:
     return "[" + "×".join(str(n) for n in np.shape(node.value)) + "]"
 
 
+def tex(node: Tensor, label: str) -> str:
+    """The node's display name (its `label`) as LaTeX (engine/latex.py)."""
+    if node.name:
+        return name_tex(node.name)
+    if node.inputs:
+        return title_tex(OPS[node.op].title)
+    return number_tex(label) if node.value.ndim == 0 else shape_tex(label)
+
+
 def trace(out: Tensor) -> dict:
     """Everything `out.backward()` did, as plain dicts, lists, numbers and strings."""
     record = out._record
@@ -89,16 +99,23 @@ def _trace(out: Tensor, record) -> dict:
 
     nodes = []
     sources = []  # per node, the ids of its inputs
+    texs = []
+    named = []  # per node, its op's formulas in the names of its inputs
     for i, node in enumerate(order):
         value = node.value
         grad = grads.get(id(node))
         inputs = [nid[index[id(inp)]] for inp in node.inputs] if node.inputs else []
         sources.append(inputs)
+        node_label = label(node)
+        texs.append(tex(node, node_label))
+        input_texs = [texs[index[id(inp)]] for inp in node.inputs]
+        named.append([substitute(f, *input_texs) for f in OPS[node.op].formulas] if inputs else [])
         nodes.append(
             {
                 "id": nid[i],
                 "op": node.op,
-                "label": label(node),
+                "label": node_label,
+                "tex": texs[i],
                 "name": node.name,
                 "inputs": inputs,
                 "attrs": _attrs(node.attrs) if node.attrs else {},
@@ -128,6 +145,7 @@ def _trace(out: Tensor, record) -> dict:
                 "upstream": upstream,
                 "local": None if local is None else enc(local, out_shape),
                 "local_formula": formulas[k],
+                "local_formula_named": named[i][k],
                 "downstream": None if downstream is None else enc(downstream),
                 "reduction": reduction,
             }
@@ -153,6 +171,7 @@ def _trace(out: Tensor, record) -> dict:
                     "upstream": None,
                     "local": None,
                     "local_formula": OPS[node.op].formulas[k],
+                    "local_formula_named": named[i][k],
                     "downstream": None,
                     "reduction": None,
                 }
