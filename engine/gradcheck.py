@@ -8,7 +8,7 @@ from .backward import backward, topological_order
 from .errors import EngineError
 from .ops import OPS
 from .tensor import Tensor
-from .trace import edge_ids, encode, node_ids
+from .trace import encode, ids
 
 
 def compare(analytic, numeric, rtol: float, atol: float) -> dict:
@@ -88,7 +88,12 @@ def gradcheck(
     """
     record = out._record or backward(out)
     order, seed = record.nodes(out), record.seed
-    nid, eid = node_ids(order), edge_ids(order)
+    node_ids, first, edge_ids = ids(order)
+    position = {id(node): i for i, node in enumerate(order)}
+    nid = {key: node_ids[i] for key, i in position.items()}
+
+    def eid(node: Tensor, k: int) -> str:
+        return edge_ids[first[position[id(node)]] + k]
 
     checked_edges, leaves = _checked(order)
     cost = check_cost(out, record)["evaluations"]
@@ -150,7 +155,7 @@ def gradcheck(
 
             numeric = central_difference(f, inp.value, record.grads[id(node)], eps)
             downstream = downstreams[(id(node), k)]
-            row = {"edge": eid[(id(node), k)], "source": nid[id(inp)], "target": nid[id(node)]}
+            row = {"edge": eid(node, k), "source": nid[id(inp)], "target": nid[id(node)]}
             row.update(compare(downstream, numeric, rtol, atol))
             row["kink"] = nid[id(node)] in kinked
             if op.local is not None:

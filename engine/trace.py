@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import threading
+from functools import lru_cache
+from itertools import accumulate, chain
 
 import numpy as np
 
 from .errors import EngineError
 from .gcpause import paused_gc_for
+from .latex import lone_input, name_tex, number_tex, shape_tex, substitute, title_tex, uses_inputs
 from .ops import OPS
 from .tensor import Tensor
 
@@ -61,6 +65,7 @@ def decode(x):
 
 
 def label(node: Tensor) -> str:
+    """The node's display name: its name, else its op's title, else the constant's value."""
     if node.name:
         return node.name
     if node.inputs:
@@ -68,6 +73,15 @@ def label(node: Tensor) -> str:
     if node.value.ndim == 0:
         return f"{float(node.value):.6g}"
     return "[" + "×".join(str(n) for n in np.shape(node.value)) + "]"
+
+
+def tex(node: Tensor, label: str) -> str:
+    """The node's display name (its `label`) as LaTeX (engine/latex.py)."""
+    if node.name:
+        return name_tex(node.name)
+    if node.inputs:
+        return _TITLE_TEXS[node.op]
+    return number_tex(label) if node.value.ndim == 0 else shape_tex(label)
 
 
 def trace(out: Tensor) -> dict:
@@ -79,106 +93,203 @@ def trace(out: Tensor) -> dict:
         return _trace(out, record)
 
 
+def ids(order: list[Tensor]) -> tuple[list[str], list[int], list[str]]:
+    """The trace's ids, made in this one place: nodes "n0", "n1", ... in forward order; edges
+    "e0", "e1", ... by consumer (in forward order), then input position.
+
+    Returns the node ids, `first` (node i's edges are edge_ids[first[i]:first[i + 1]]) and the
+    edge ids.
+    """
+    first = [0, *accumulate([len(node.inputs) for node in order])]
+    return _numbered(_NODE_IDS, "n", len(order)), first, _numbered(_EDGE_IDS, "e", first[-1])
+
+
+#: Id strings made once and shared by every trace (a trace's ids are a prefix of these).
+_NODE_IDS: list[str] = []
+_EDGE_IDS: list[str] = []
+_IDS_KEPT = 1 << 16
+_IDS_LOCK = threading.Lock()
+
+
+def _numbered(made: list[str], prefix: str, n: int) -> list[str]:
+    if len(made) < min(n, _IDS_KEPT):
+        with _IDS_LOCK:  # only ever appended to: a reader's prefix never changes
+            made.extend(f"{prefix}{i}" for i in range(len(made), min(n, _IDS_KEPT)))
+    if n <= _IDS_KEPT:
+        return made[:n]
+    return made + [f"{prefix}{i}" for i in range(_IDS_KEPT, n)]
+
+
+# ---------------------------------------------------------------------------------------------
+# A 10,000-node trace is ~50,000 dicts; making them (and later freeing them) is more than half of
+# its time. The rest is kept small: each list is one comprehension over lists made beforehand,
+# the records of the backward pass are read once, scalars are converted in one numpy call.
+# ---------------------------------------------------------------------------------------------
+_LEAVES = {"input": None, "const": None}
+_TITLES = {**_LEAVES, **{name: op.title for name, op in OPS.items()}}
+_TITLE_TEXS = {**_LEAVES, **{name: title_tex(op.title) for name, op in OPS.items()}}
+#: (local, downstream, reduction) of each edge of a node that backprop did not step
+_UNUSED = [((None, None, None),) * arity for arity in range(3)]
+
+
+#: How an edge's formula reads in the names of its inputs: unchanged (None), as the name of
+#: one input alone (its position: mul's "y" is 1), or as latex.substitute writes it (this).
+_SUBSTITUTED = -1
+
+
+def _in_names(formula: str) -> int | None:
+    if not uses_inputs(formula):
+        return None
+    k = lone_input(formula)
+    return _SUBSTITUTED if k is None else k
+
+
+#: per op, each of its edges as (input position, formula, how the formula reads in names)
+_EDGES = {
+    name: tuple((k, f, _in_names(f)) for k, f in enumerate(op.formulas)) for name, op in OPS.items()
+}
+_EDGES["input"] = _EDGES["const"] = ()
+
+
+@lru_cache(maxsize=4096)
+def _named(op: str, *inputs: str) -> tuple[str, ...]:
+    """The op's formulas in the names (LaTeX) of its inputs."""
+    return tuple(substitute(f, *inputs) for f in OPS[op].formulas)
+
+
+def _columns(recorded: list) -> tuple:
+    """Each edge's (local, downstream, reduction) as three tuples, in edge order: one pass over
+    the records of the backward pass (they lie scattered in memory)."""
+    return tuple(zip(*chain.from_iterable(recorded))) or ((), (), ())
+
+
+def _encode_each(items: list, scalars: bool) -> list:
+    """[encode(v) for v in items]; when they are scalars (or None), in one numpy call (None
+    becomes nan there, so it is put back with the non-finite values)."""
+    arr = np.array(items, dtype=np.float64) if scalars else None
+    if arr is None or arr.shape != (len(items),):
+        return list(map(encode, items))
+    out = arr.tolist()
+    finite = np.isfinite(arr)
+    if not finite.all():
+        for k in np.flatnonzero(~finite).tolist():
+            out[k] = encode(items[k])
+    return out
+
+
 def _trace(out: Tensor, record) -> dict:
-    order, grads = record.nodes(out), record.grads
-    enc = encode
-    index = {id(node): i for i, node in enumerate(order)}
-    # Stable ids: n0, n1, ... in forward order; e0, e1, ... by consumer, then input position.
-    nid = [f"n{i}" for i in range(len(order))]
-    first_edge = []
-    count = 0
-    for node in order:
-        first_edge.append(count)
-        count += len(node.inputs)
-    eid = [f"e{e}" for e in range(count)]
+    order, steps = record.nodes(out), record.steps
+    n = len(order)
+    nid, first, eid = ids(order)
+    ends = first[1:]
+    # per edge, its source's position in `order`; nodes are numbered as they are created, so
+    # when nothing else was created meanwhile, that position is the number less the first's
+    base = order[0]._seq
+    if order[-1]._seq - base == n - 1:
+        src = [inp._seq - base for node in order for inp in node.inputs]
+    else:
+        index = {node._seq: i for i, node in enumerate(order)}
+        src = [index[inp._seq] for node in order for inp in node.inputs]
+    sources = list(map(nid.__getitem__, src))
+    labels = [node.name or _TITLES[node.op] or label(node) for node in order]
+    texs = [
+        name_tex(node.name) if node.name else _TITLE_TEXS[node.op] or tex(node, lab)
+        for node, lab in zip(order, labels)
+    ]
 
-    nodes = []
-    sources = []  # per node, the ids of its inputs
-    for i, node in enumerate(order):
-        value = node.value
-        grad = grads.get(id(node))
-        inputs = [nid[index[id(inp)]] for inp in node.inputs] if node.inputs else []
-        sources.append(inputs)
-        nodes.append(
-            {
-                "id": nid[i],
-                "op": node.op,
-                "label": label(node),
-                "name": node.name,
-                "inputs": inputs,
-                "attrs": _attrs(node.attrs) if node.attrs else {},
-                "shape": list(value.shape),
-                "value": enc(value),
-                "grad": None if grad is None else enc(grad),
-                "requires_grad": node.requires_grad,
-                "span": list(node.span) if node.span else None,
-            }
+    # -- numbers: gradients from the steps (and the leaves'), what each edge recorded ---------
+    grads = [None] * n
+    recorded = [_UNUSED[b - a] for a, b in zip(first, ends)]
+    stepped = []
+    for i, g, edge_records in steps:
+        stepped.append(i)
+        grads[i] = g
+        recorded[i] = edge_records
+    leaves = [i for i, node in enumerate(order) if not node.inputs]
+    for i in leaves:
+        grads[i] = record.grads.get(id(order[i]))
+    local, downstream, reductions = _columns(recorded)
+    values = [node.value for node in order]
+    scalar = len(set(map(type, values))) == 1 and type(values[0]) is np.float64
+    grads = _encode_each(grads, scalar)
+    if scalar:
+        local = _encode_each(local, True)
+    else:  # a local gradient is shown in its consumer's shape
+        local = [
+            None if v is None else encode(v, node.value.shape)
+            for node, a, b in zip(order, first, ends)
+            for v in local[a:b]
+        ]
+    downstream = _encode_each(downstream, scalar)
+
+    nodes = [
+        {
+            "id": i,
+            "op": node.op,
+            "label": lab,
+            "tex": tx,
+            "name": node.name,
+            "inputs": sources[a:b],
+            "attrs": _attrs(node.attrs) if node.attrs else {},
+            "shape": [] if scalar else [*node.value.shape],
+            "value": value,
+            "grad": grad,
+            "requires_grad": node.requires_grad,
+            "span": [*node.span] if node.span else None,
+        }
+        for i, node, lab, tx, a, b, value, grad in zip(
+            nid, order, labels, texs, first, ends, _encode_each(values, scalar), grads
         )
-
-    edges: list = [None] * count
-    steps = []
-    for i, g, edge_records in record.steps:
-        node = order[i]
-        target = nid[i]
-        upstream = enc(g)
-        formulas = OPS[node.op].formulas
-        out_shape = node.value.shape
-        first = first_edge[i]
-        for k, (local, downstream, reduction) in enumerate(edge_records):
-            edges[first + k] = {
-                "id": eid[first + k],
-                "source": sources[i][k],
-                "target": target,
-                "index": k,
-                "upstream": upstream,
-                "local": None if local is None else enc(local, out_shape),
-                "local_formula": formulas[k],
-                "downstream": None if downstream is None else enc(downstream),
-                "reduction": reduction,
-            }
-        steps.append(
-            {
-                "node": target,
-                "op": node.op,
-                "label": nodes[i]["label"],
-                "upstream": upstream,
-                "edges": eid[first : first + len(edge_records)],
-            }
-        )
-    # edges into nodes that needed no gradient (constants only) carry no numbers
-    for i, node in enumerate(order):
-        for k in range(len(node.inputs)):
-            e = first_edge[i] + k
-            if edges[e] is None:
-                edges[e] = {
-                    "id": eid[e],
-                    "source": sources[i][k],
-                    "target": nid[i],
-                    "index": k,
-                    "upstream": None,
-                    "local": None,
-                    "local_formula": OPS[node.op].formulas[k],
-                    "downstream": None,
-                    "reduction": None,
-                }
-
-    fanout = []
-    for i in sorted(index[key] for key in record.contributions):
-        parts = record.contributions[id(order[i])]
-        fanout.append(
-            {
-                "node": nid[i],
-                "contributions": [
-                    {"edge": eid[first_edge[c] + k], "value": enc(d)} for c, k, d in parts
-                ],
-                "sum": enc(grads[id(order[i])]),
-            }
-        )
-
+    ]
+    edges = [
+        {
+            "id": eid[e],
+            "source": sources[e],
+            "target": i,
+            "index": k,
+            "upstream": grad,
+            "local": local[e],
+            "local_formula": f,
+            "local_formula_named": (
+                f
+                if how is None
+                else _named(node.op, *[texs[j] for j in src[a:b]])[k]
+                if how == _SUBSTITUTED
+                else texs[src[a + how]]
+            ),
+            "downstream": downstream[e],
+            "reduction": reductions[e],
+        }
+        for i, node, grad, a, b in zip(nid, order, grads, first, ends)
+        for k, f, how in _EDGES[node.op]
+        for e in (a + k,)
+    ]
+    steps = [
+        {
+            "node": nid[i],
+            "op": order[i].op,
+            "label": labels[i],
+            "upstream": grads[i],
+            "edges": eid[first[i] : ends[i]],
+        }
+        for i in stepped
+    ]
+    # fan-out: per node, the edges of its contributions in the order they arrived (as each
+    # consumer is stepped); computed first, then made into dicts, for fewer cache misses
+    fanned = sorted(
+        (src[e[0]], e)
+        for e in ([first[c] + k for c, k, _ in parts] for parts in record.contributions.values())
+    )
+    fanout = [
+        {
+            "node": nid[i],
+            "contributions": [{"edge": eid[e], "value": downstream[e]} for e in es],
+            "sum": grads[i],
+        }
+        for i, es in fanned
+    ]
     gradients = {
-        node.name: enc(grads[id(node)])
-        for node in order
-        if not node.inputs and node.name and node.requires_grad
+        order[i].name: grads[i] for i in leaves if order[i].name and order[i].requires_grad
     }
     return {
         "output": nid[-1],
@@ -189,20 +300,6 @@ def _trace(out: Tensor, record) -> dict:
         "fanout": fanout,
         "gradients": gradients,
     }
-
-
-def node_ids(order: list[Tensor]) -> dict[int, str]:
-    """id(node) -> its trace id, for tools that line up with a trace (gradcheck)."""
-    return {id(node): f"n{i}" for i, node in enumerate(order)}
-
-
-def edge_ids(order: list[Tensor]) -> dict[tuple[int, int], str]:
-    """(id(consumer), input position) -> its trace id."""
-    ids = {}
-    for node in order:
-        for k in range(len(node.inputs)):
-            ids[(id(node), k)] = f"e{len(ids)}"
-    return ids
 
 
 def _attrs(attrs: dict) -> dict:

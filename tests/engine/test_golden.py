@@ -130,6 +130,53 @@ def test_post_fanout_w1x_plus_w2x():
     assert ((0.01 * 2 + 0.01 * 3) - 0.0) / 0.01 == pytest.approx(5.0)
 
 
+def test_post_fanout_formulas_in_the_learners_names():
+    w1, w2, x = Tensor(2.0, name="w1"), Tensor(3.0, name="w2"), Tensor(0.0, name="x")
+    f = w1 * x + w2 * x
+    f.backward()
+    tr = engine.trace(f)
+    assert [(n["label"], n["tex"]) for n in tr["nodes"]] == [
+        ("w1", "w_{1}"),
+        ("w2", "w_{2}"),
+        ("x", "x"),
+        ("multiply", r"\mathrm{multiply}"),
+        ("multiply", r"\mathrm{multiply}"),
+        ("add", r"\mathrm{add}"),
+    ]
+    # at w2*x (inputs x=w2, y=x): mul's local gradients "y", "x" read x and w2
+    g = tr["nodes"][4]
+    assert g["inputs"] == ["n1", "n2"]
+    into_g = [e for e in tr["edges"] if e["target"] == g["id"]]
+    assert [e["local_formula"] for e in into_g] == ["y", "x"]
+    assert [(e["source"], e["local_formula_named"]) for e in into_g] == [
+        ("n1", "x"),
+        ("n2", "w_{2}"),
+    ]
+    assert [e["local_formula_named"] for e in tr["edges"][-2:]] == ["1", "1"]
+
+
+def test_post_sigmoid_formulas_in_names():
+    z = Tensor(0.0, name="z")
+    y = 1 / (1 + engine.exp(-z))
+    y.backward()
+    tr = engine.trace(y)
+    sent = [edge(tr, s["edges"][-1]) for s in tr["steps"]]
+    assert [e["local_formula_named"] for e in sent] == [
+        r"-\frac{1}{\mathrm{add}^{2}}",
+        "1",
+        r"e^{\mathrm{negate}}",
+        "-1",
+    ]
+    assert [n["tex"] for n in tr["nodes"]] == [
+        "z",
+        r"\mathrm{negate}",
+        r"\mathrm{exp}",
+        "1",
+        r"\mathrm{add}",
+        r"\mathrm{reciprocal}",
+    ]
+
+
 def test_x_times_x_has_two_edges():
     x = Tensor(3.0, name="x")
     y = x * x
