@@ -1,6 +1,7 @@
 // The computational graph: an SVG drawn once per trace, then updated in place as the timeline
 // moves (only the nodes and edges that change are touched). Zoom with the wheel, pinch or the
 // buttons; pan by dragging.
+import * as dagre from '/vendor/@dagrejs/dagre/dist/dagre.esm.js';
 import { formatNumber, formatShape } from '../logic/format.js';
 import { layoutTrace, valueText } from '../logic/layout.js';
 import { changedBetween, focusAt, gradientAt } from '../logic/timeline.js';
@@ -137,8 +138,7 @@ export function fitGraph(view, { whole = false } = {}) {
 /** Lay out and draw a new trace. Returns the layout (with its timing) for the benchmark. */
 export function renderGraph(view, state) {
   const { trace } = state;
-  const opTitles = Object.fromEntries(Object.values(state.ops).map((o) => [o.name, o.title]));
-  const layout = layoutTrace(trace, { opTitles });
+  const layout = layoutTrace(trace, { dagre, ops: state.ops });
   view.layout = layout;
   view.trace = trace;
   view.nodeEls.clear();
