@@ -293,6 +293,28 @@ def test_numerical_check_beside_each_gradient(desktop):
     p.shot("check")
 
 
+def test_the_check_reruns_the_shown_graph_not_the_typed_text(desktop):
+    p = desktop
+    p.open("?expr=1%2F(1%2Bexp(-z))&in.z=0&step=6")
+    page = p.page
+    page.fill("[data-expression]", "2*q")
+    page.wait_for_timeout(300)  # the live check of the typed text has answered
+    with page.expect_request(lambda r: r.url.endswith("/api/graph")) as request:
+        page.check("[data-check]")
+    body = request.value.post_data_json
+    assert body["expression"] == "1/(1+exp(-z))"
+    assert body["inputs"] == {"z": 0}
+    assert body["check"] is True
+    page.locator(".check-row[data-check]").first.wait_for()
+    assert p.position() == 6
+    assert "Backprop 2/4" in p.step_title() and "add" in p.step_title()
+    assert page.locator("[data-node]").count() == 6
+    assert page.input_value("[data-expression]") == "2*q"  # what is typed stays typed
+    assert page.locator("[data-stale]").is_visible()
+    page.wait_for_timeout(300)
+    assert "expr=1%2F" in page.url and "check=1" in page.url
+
+
 def test_a_kink_is_flagged(desktop):
     p = desktop
     p.open("?expr=relu(x)&in.x=0&check=1&step=2")

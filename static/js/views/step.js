@@ -26,7 +26,7 @@ export function renderCheckToggle(root, state) {
   const box = root.querySelector('[data-check]');
   box.checked = state.check;
   const note = root.querySelector('[data-check-status]');
-  const waiting = state.check && state.trace && !state.trace.check;
+  const waiting = state.check && state.trace && !state.trace.check && state.status === 'loading';
   note.textContent = waiting ? 'computing…' : '';
 }
 
