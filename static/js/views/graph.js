@@ -4,6 +4,7 @@
 import * as dagre from '/vendor/@dagrejs/dagre/dist/dagre.esm.js';
 import { formatNumber, formatShape } from '../logic/format.js';
 import { layoutTrace, valueText } from '../logic/layout.js';
+import { shapeOf } from '../logic/tensor.js';
 import { changedBetween, focusAt, gradientAt } from '../logic/timeline.js';
 import { ensureVisible, fitTransform, panBy, readableZoom, zoomAt } from '../logic/viewport.js';
 import { clear, s } from './dom.js';
@@ -204,12 +205,6 @@ export function renderGraph(view, state) {
   sizeSvg(view);
   fitGraph(view);
   return layout;
-}
-
-function shapeOf(v) {
-  const out = [];
-  while (Array.isArray(v)) { out.push(v.length); v = v[0]; }
-  return out;
 }
 
 /** Move the drawing to position `to`: values, gradients and highlights. */
