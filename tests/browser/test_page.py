@@ -117,6 +117,50 @@ def test_fanout_sums_two_contributions_at_x(any_page):
     p.shot("fanout", focus="[data-panel=step]")
 
 
+def test_formulas_use_the_learners_names(any_page):
+    """w2*x: the local gradients are x (the learner's x = 0) and w2, never the op's own x, y."""
+    p = any_page
+    p.open()
+    page = p.page
+    p.run("w1*x + w2*x", {"w1": "2", "w2": "3", "x": "0"})
+    trace = page.evaluate("window.backprop.store.state.trace")
+    node = {n["id"]: n for n in trace["nodes"]}
+    w2 = next(n for n in trace["nodes"] if n["name"] == "w2")
+    x = next(n for n in trace["nodes"] if n["name"] == "x")
+    mul = next(n for n in trace["nodes"] if n["op"] == "mul" and w2["id"] in n["inputs"])
+    at = page.evaluate(
+        f"window.backprop.store.state.timeline.backwardPos.get('{mul['id']}')"
+    )
+    page.evaluate(f"window.backprop.store.goTo({at})")
+    for e in (e for e in trace["edges"] if e["target"] == mul["id"]):
+        src = node[e["source"]]
+        card = page.locator(f'[data-edge-card="{e["id"]}"]')
+        head = " ".join(card.locator(".edge-card-head").inner_text().split())
+        assert head == f"input {src['name']} {src['id']} = {3 if src is w2 else 0}", head
+        assert card.locator("[data-at]").inner_text() == "at w2 = 3, x = 0"
+        tex = card.locator(".local-row annotation").text_content()
+        other = x if src is w2 else w2
+        assert tex.endswith(f"\\partial {src['tex']}}} = {other['tex']}"), tex
+        assert e["local_formula_named"] == other["tex"]
+    p.shot("names", focus="[data-panel=step]")
+    # the chain rule for x: w2 is the local gradient of the path through w2*x
+    factors = page.locator(f'[data-chain-total="x"]').locator("xpath=..").locator(".factor annotation")
+    assert w2["tex"] in factors.all_text_contents()
+
+
+def test_the_narration_keeps_names_as_typed(desktop):
+    p = desktop
+    p.open()
+    page = p.page
+    p.run("w1*x + w2*x", {"w1": "2", "w2": "3", "x": "0"})
+    x = page.evaluate("window.backprop.store.state.trace.nodes.find(n => n.name === 'x').id")
+    at = page.evaluate(f"window.backprop.store.state.timeline.gradAt.get('{x}')")
+    page.evaluate(f"window.backprop.store.goTo({at})")
+    narration = page.inner_text("[data-narration]")
+    assert "Fan-out: x is used 2 times" in narration
+    assert not re.search(r"\bX\b", narration), narration
+
+
 def test_x_times_x_draws_two_edges(desktop):
     p = desktop
     p.open()

@@ -9,8 +9,6 @@ import { changedBetween, focusAt, gradientAt } from '../logic/timeline.js';
 import { ensureVisible, fitTransform, panBy, readableZoom, zoomAt } from '../logic/viewport.js';
 import { clear, s } from './dom.js';
 
-const PORT = ['x', 'y'];
-
 /** Bind the stage's zoom and pan; returns the view object the render functions take. */
 export function mountGraph(stage, { onNodeClick } = {}) {
   const view = {
@@ -146,7 +144,6 @@ export function renderGraph(view, state) {
   view.edgeEls.clear();
   view.focus = { nodes: [], edges: [], current: null };
 
-  const arity = new Map(trace.nodes.map((n) => [n.id, n.inputs.length]));
   const edgeLayer = s('g', { class: 'edges' });
   const labelLayer = s('g', { class: 'edge-labels' });
   const nodeLayer = s('g', { class: 'nodes' });
@@ -154,11 +151,6 @@ export function renderGraph(view, state) {
     const L = layout.edges.get(e.id);
     const path = s('path', { class: 'edge-line', d: L.path, 'marker-end': 'url(#arrow)' });
     const g = s('g', { class: 'edge', data: { edge: e.id, source: e.source, target: e.target } }, path);
-    // which argument this edge is (x or y in the op's formulas), where two or more go in
-    if (arity.get(e.target) > 1 && L.points.length > 1) {
-      const end = L.points[L.points.length - 1];
-      g.append(s('text', { class: 'port', x: end.x - 9, y: end.y - 4, 'text-anchor': 'end' }, PORT[e.index] ?? String(e.index)));
-    }
     edgeLayer.append(g);
     const el = { g, label: null, L, e };
     if (e.downstream !== null) {
