@@ -120,7 +120,7 @@ EXPRESSION_ERRORS = [
     ("h\nh = x", {"x": 1}, "unknown_name", [1, 0, 1, 1], "before it is assigned on line 2", []),
     ("h += x", {"x": 1}, "unknown_name", [1, 0, 1, 1], "before it is assigned", []),
     ("x = x + 1", {"x": 1}, "unknown_name", [1, 4, 1, 5], "before it is assigned", []),
-    ("exp(x, y)", {"x": 1, "y": 2}, "argument_error", [1, 0, 1, 9], "exp takes 1 operand(s)", []),
+    ("exp(x, y)", {"x": 1, "y": 2}, "argument_error", [1, 7, 1, 8], "exp takes 1 operand(s)", []),
     ("maximum(x)", {"x": 1}, "argument_error", [1, 0, 1, 10], "takes 2 operand(s), got 1", []),
     ("sum(x, foo=1)", {"x": 1}, "argument_error", [1, 7, 1, 12], "no keyword 'foo'", []),
     ("sum(x, axs=1)", {"x": 1}, "argument_error", [1, 7, 1, 12], "no keyword 'axs'", ["axis"]),
@@ -146,7 +146,7 @@ EXPRESSION_ERRORS = [
         "max(x, keepdims=1)",
         {"x": [1, 2]},
         "argument_error",
-        [1, 0, 1, 18],
+        [1, 7, 1, 17],  # the keyword to blame
         "keepdims must be True or False",
         [],
     ),
