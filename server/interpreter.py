@@ -143,6 +143,8 @@ def read_inputs(raw: dict, program: Program, limits: Limits, warnings: list[str]
         warnings.append(f"input '{key}' is not used by the expression")
     if len(unused) > MAX_WARNINGS:
         warnings.append(f"... and {len(unused) - MAX_WARNINGS} more unused inputs")
+    for key in unused:  # unused, but a bad value is still a mistake worth saying
+        to_array(given[key], f"input '{key}'", limits)
     return {name: to_array(given[name], f"input '{name}'", limits, spans[name]) for name in names}
 
 

@@ -96,10 +96,12 @@ SYNTAX = [
 
 @pytest.mark.parametrize("expression, span, words", SYNTAX)
 def test_syntax_errors(client, expression, span, words):
-    from server import service  # lone surrogates cannot travel in JSON; call the service
+    # lone surrogates cannot travel in JSON, and the API refuses an empty expression as a
+    # malformed request (400, tests/server/test_openapi.py): call the service
+    from server import service
     from server.errors import SyntaxErr
 
-    if "\ud800" in expression:
+    if "\ud800" in expression or not expression:
         with pytest.raises(SyntaxErr) as info:
             service.parse(expression, Limits())
         error = info.value.payload()["error"]
@@ -446,3 +448,12 @@ def test_not_found_is_json(client, method, path, status, code):
     r = getattr(client, method)(path)
     assert r.status_code == status
     assert r.json()["error"]["code"] == code
+
+
+def test_an_unused_input_with_a_bad_value_is_refused(client):
+    r = client.post("/api/graph", json={"expression": "0", "inputs": {"a": True}})
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error["code"] == "bad_input" and "input 'a'" in error["message"]
+    ok = client.post("/api/graph", json={"expression": "0", "inputs": {"a": [1, 2]}}).json()
+    assert ok["warnings"][0] == "input 'a' is not used by the expression"
