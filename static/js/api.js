@@ -41,18 +41,8 @@ export const api = {
   graph: (body, signal) => request('POST', '/api/graph', body, signal),
   // the live check while typing: 200 with {ok, error, parse} even when the text has an error, so
   // the console stays clean (a 4xx answer to fetch() is logged as an error by the browser)
-  diagnose: (body, signal) => diagnoseByParse(body, signal),
+  diagnose: (body, signal) => request('POST', '/api/diagnose', body, signal),
   examples: () => request('GET', '/api/examples'),
   ops: () => request('GET', '/api/ops'),
 };
 
-// TEMPORARY, until the service has POST /api/diagnose: its answer built from /api/parse (whose
-// 422 the browser logs as a console error, which /api/diagnose exists to avoid).
-async function diagnoseByParse(body, signal) {
-  try {
-    return { ok: true, error: null, parse: await request('POST', '/api/parse', body, signal) };
-  } catch (err) {
-    if (err.status === 422) return { ok: false, error: err, parse: null };
-    throw err;
-  }
-}
