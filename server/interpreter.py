@@ -311,16 +311,17 @@ class Machine:
     # -- ops ---------------------------------------------------------------------------------
     def apply(self, call: Call, span) -> None:
         """The op, after its output shape and work passed the budget (nothing allocated yet)."""
-        stack = self.stack
-        operands = tuple(stack[-call.arity :])
-        del stack[-call.arity :]
+        stack, n, attrs = self.stack, call.arity, call.attrs
+        operands = tuple(stack[-n:])
+        del stack[-n:]
         op = engine.OPS[call.op]
-        shapes = [t.shape for t in operands]
-        shape = op.shape(*shapes, **call.attrs)
-        self.budget.add(shape, span, op.cost(shape, *shapes, **call.attrs))
-        t = make(op, operands, call.attrs)
+        shapes = [t.value.shape for t in operands]
+        shape = op.shape(*shapes, **attrs)
+        self.budget.add(shape, span, op.cost(shape, *shapes, **attrs))
+        t = make(op, operands, attrs)
         t.span = span
-        self.check_finite(t, operands, span)
+        if self.nonfinite < MAX_WARNINGS and not finite(t.value):
+            self.warn_nonfinite(t, operands, span)
         stack.append(t)
 
     def sigmoid_expanded(self, arg, span) -> None:
@@ -334,15 +335,13 @@ class Machine:
             if node.span is None and node is not x:
                 node.span = span
                 new.extend(node.inputs)
-        self.check_finite(t, (x,), span)
+        if self.nonfinite < MAX_WARNINGS and not finite(t.value):
+            self.warn_nonfinite(t, (x,), span)
         self.stack.append(t)
 
-    def check_finite(self, t: engine.Tensor, operands: tuple, span) -> None:
-        if (
-            self.nonfinite < MAX_WARNINGS
-            and not finite(t.value)
-            and all(finite(i.value) for i in operands)
-        ):
+    def warn_nonfinite(self, t: engine.Tensor, operands: tuple, span) -> None:
+        """Say where finite inputs first give NaN or infinity (not where it only travels on)."""
+        if all(finite(i.value) for i in operands):
             self.nonfinite += 1
             self.warnings.append(
                 f"{engine.OPS[t.op].title} at {where(span)} gives "

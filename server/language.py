@@ -20,7 +20,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import IntEnum, auto
 from typing import Any, NamedTuple
 
 import engine
@@ -220,15 +220,15 @@ class _Columns:
 # ---------------------------------------------------------------------------------------------
 # The compiler: an allowlist walk that emits instructions
 # ---------------------------------------------------------------------------------------------
-class Opcode(Enum):
-    INPUT = "input"  # push the input `arg` (one leaf however often it is used)
-    CONSTANT = "constant"  # push the named constant `arg` (pi, e): one leaf, shared
-    LITERAL = "literal"  # push a constant leaf: a float, or (numbers, shape) of a list literal
-    LOAD = "load"  # push the value of the assigned name `arg`
-    APPLY = "apply"  # pop arg.arity operands; push the op arg.op of them with arg.attrs
-    SIGMOID_EXPANDED = "sigmoid_expanded"  # pop x; push engine.sigmoid_expanded(x)
-    STORE = "store"  # name the top of the stack `arg` (it stays there)
-    DISCARD = "discard"  # pop (the value of a statement that is not the last)
+class Opcode(IntEnum):  # an IntEnum hashes in C: the interpreter looks one up per instruction
+    INPUT = auto()  # push the input `arg` (one leaf however often it is used)
+    CONSTANT = auto()  # push the named constant `arg` (pi, e): one leaf, shared
+    LITERAL = auto()  # push a constant leaf: a float, or (numbers, shape) of a list literal
+    LOAD = auto()  # push the value of the assigned name `arg`
+    APPLY = auto()  # pop arg.arity operands; push the op arg.op of them with arg.attrs
+    SIGMOID_EXPANDED = auto()  # pop x; push engine.sigmoid_expanded(x)
+    STORE = auto()  # name the top of the stack `arg` (it stays there)
+    DISCARD = auto()  # pop (the value of a statement that is not the last)
 
 
 class Call(NamedTuple):
