@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { namedFormula, nodeName, nodeTex, opTitle, orderedLeaves } from '../../static/js/logic/names.js';
+import { nodeName, opTitle, orderedLeaves } from '../../static/js/logic/names.js';
 import { named, trace } from './traces.mjs';
 
 const OPS = { mul: { title: 'multiply' } };
@@ -17,15 +17,4 @@ test('nodeName: "h (multiply)", an input by its name, a constant by its value', 
 
 test('leaves in the order the inputs were given', () => {
   assert.deepEqual(orderedLeaves(trace('fanout')).map((n) => n.name), ['w1', 'x', 'w2']);
-});
-
-test('formulas: the service\'s named TeX when it sends it, else the placeholders', () => {
-  const t = trace('fanout');
-  for (const e of t.edges) {
-    assert.equal(namedFormula(e), e.local_formula_named ?? e.local_formula);
-    const src = t.nodes.find((n) => n.id === e.source);
-    assert.equal(nodeTex(src), src.tex ?? `\\text{${src.label}}`);
-  }
-  assert.equal(nodeTex({ label: 'w_1' }), '\\text{w\\_1}');
-  assert.equal(nodeTex({ label: 'w_1', tex: 'w_{1}' }), 'w_{1}');
 });

@@ -68,6 +68,12 @@ test('chain rule for x in w1*x + w2*x: two paths, 2 + 3 = 5', () => {
   assert.deepEqual(chainInputs(t).map((n) => n.name), ['w1', 'x', 'w2']);
 });
 
+test('chain rule factors are written in the learner\'s names: w_{1} and w_{2}, not the op\'s y', () => {
+  const t = trace('fanout');
+  const r = chainRule(t, named(t, 'x').id);
+  assert.deepEqual(r.paths.map((p) => p.map((f) => f.formula)).sort(), [['1', 'w_{1}'], ['1', 'w_{2}']]);
+});
+
 test('chain rule with a limit: the count stays exact, the sum is left to backprop', () => {
   const t = trace('fanout');
   const r = chainRule(t, named(t, 'x').id, { limit: 1 });

@@ -5,7 +5,7 @@
 // written output-first, as the post does: 1 · −1(1+e^{−z})^{−2} · 1 · e^{−z} · −1 = 0.25.
 
 import { toNumber } from './format.js';
-import { namedFormula, opTitle, orderedLeaves } from './names.js';
+import { opTitle, orderedLeaves } from './names.js';
 
 export const MAX_PATHS = 8;
 
@@ -56,7 +56,7 @@ export function chainRule(trace, inputId, { limit = MAX_PATHS, ops = {} } = {}) 
     edge: e.id,
     title: opTitle(byId.get(e.target).op, ops),
     name: byId.get(e.target).name,
-    formula: namedFormula(e), // in the learner's names
+    formula: e.local_formula_named, // in the learner's names, not the op's x, y
     local: e.local,
   })));
   const products = factors.map((fs) => (scalar ? fs.reduce((acc, f) => acc * toNumber(f.local), toNumber(seed)) : null));

@@ -4,7 +4,7 @@
 // broadcast reductions, and the numerical check beside each analytic gradient.
 import { formatError, formatNumber, formatShape } from '../logic/format.js';
 import { narrate } from '../logic/narrate.js';
-import { namedFormula, nodeName, nodeTex, orderedLeaves } from '../logic/names.js';
+import { nodeName, orderedLeaves } from '../logic/names.js';
 import { contributionsAt } from '../logic/timeline.js';
 import { clear, h } from './dom.js';
 import { mathEl } from './math.js';
@@ -162,7 +162,7 @@ function renderBackward(body, title, ctx) {
   }
 }
 
-// The formulas use the learner's names (the service's local_formula_named and node.tex), never
+// The formulas use the learner's names (the trace's node.tex and edge.local_formula_named), never
 // the op's own argument names x, y, which would clash with an input called x.
 function renderEdgeCard(ctx, node, e, op) {
   const { tl, name } = ctx;
@@ -179,8 +179,8 @@ function renderEdgeCard(ctx, node, e, op) {
   const formula = h('div', { class: 'local-row' },
     h('span', { class: 'row-label' }, elementwise ? 'local gradient' : 'vector-Jacobian rule'),
     mathEl(elementwise
-      ? `\\dfrac{\\partial\\,\\mathrm{out}}{\\partial ${nodeTex(src)}} = ${namedFormula(e)}`
-      : `\\text{downstream} = ${namedFormula(e)}`));
+      ? `\\dfrac{\\partial\\,\\mathrm{out}}{\\partial ${src.tex}} = ${e.local_formula_named}`
+      : `\\text{downstream} = ${e.local_formula_named}`));
   // the values the formula is evaluated at: each input once (x*x uses x twice), constants are
   // in the formula already
   const ins = [...new Set(node.inputs)].map((id) => tl.nodes.get(id)).filter((n) => n.op !== 'const');
