@@ -45,7 +45,7 @@ SHAPES = {"recurrence": recurrence, "polynomial": polynomial}
 MEASURE_DRAW = """async ([expression, inputs]) => {
   const s = window.backprop.store;
   s.setSource({ expression, inputs });
-  await s.run();
+  await s.runTyped();
   if (s.state.status !== 'ready') return { error: s.state.runError?.message };
   await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
   const d = window.backprop.timings.draws.at(-1);

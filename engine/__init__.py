@@ -10,47 +10,29 @@
 ['reciprocal', 'add', 'exp', 'negate']
 """
 
+from .arrays import as_array
 from .backward import backward, topological_order
 from .errors import ArgumentError, DomainError, EngineError, ShapeError
-from .functions import (
-    abs,
-    add,
-    cos,
-    cross_entropy,
-    div,
-    exp,
-    log,
-    log_softmax,
-    logsumexp,
-    matmul,
-    max,
-    maximum,
-    mean,
-    minimum,
-    mse,
-    mul,
-    neg,
-    pow,
-    reciprocal,
-    relu,
-    reshape,
-    sigmoid,
-    sigmoid_expanded,
-    sin,
-    softmax,
-    sqrt,
-    sub,
-    sum,
-    tanh,
-    transpose,
-)
-from .gradcheck import gradcheck
-from .ops import OPS, Op
-from .tensor import Tensor, apply, as_array, bind, constant, infer_shape
+from .functions import function, nodes_made, sigmoid_expanded
+from .gradcheck import check_cost, gradcheck
+from .ops import OPS, Op, register
+from .tensor import Tensor, apply, bind, constant, infer_shape, is_reciprocal
 from .trace import decode, encode, trace
 
-#: The functions an expression may call, by name: one per op in the registry.
-FUNCTIONS = {name: globals()[name] for name in OPS}
+# engine.exp, engine.sum, ...: one function per op of the registry (see engine.functions).
+globals().update({name: function(op) for name, op in OPS.items()})
+
+
+def __getattr__(name: str):
+    """The function of an op registered after import (a toy op in a test, a course's own op)."""
+    op = OPS.get(name)
+    if op is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    return function(op)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *OPS})
 
 
 def describe_ops() -> list[dict]:
@@ -62,9 +44,15 @@ def describe_ops() -> list[dict]:
             "arity": op.arity,
             "kind": op.kind,
             "description": op.description,
+            "signature": op.signature,
+            "operator": op.symbol,
+            "precedence": op.precedence,
             "formulas": list(op.formulas),
             "domain": list(op.domain),
-            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in op.params.items()},
+            "params": {
+                k: list(p.default) if isinstance(p.default, tuple) else p.default
+                for k, p in op.params.items()
+            },
             "convention": op.convention,
         }
         for op in OPS.values()
@@ -72,54 +60,8 @@ def describe_ops() -> list[dict]:
 
 
 __all__ = [
-    "FUNCTIONS",
-    "OPS",
-    "ArgumentError",
-    "DomainError",
-    "EngineError",
-    "Op",
-    "ShapeError",
-    "Tensor",
-    "abs",
-    "add",
-    "apply",
-    "as_array",
-    "backward",
-    "bind",
-    "constant",
-    "cos",
-    "cross_entropy",
-    "decode",
-    "describe_ops",
-    "div",
-    "encode",
-    "exp",
-    "gradcheck",
-    "infer_shape",
-    "log",
-    "log_softmax",
-    "logsumexp",
-    "matmul",
-    "max",
-    "maximum",
-    "mean",
-    "minimum",
-    "mse",
-    "mul",
-    "neg",
-    "pow",
-    "reciprocal",
-    "relu",
-    "reshape",
-    "sigmoid",
-    "sigmoid_expanded",
-    "sin",
-    "softmax",
-    "sqrt",
-    "sub",
-    "sum",
-    "tanh",
-    "topological_order",
-    "trace",
-    "transpose",
-]
+    "OPS", "ArgumentError", "DomainError", "EngineError", "Op", "ShapeError", "Tensor", "apply",
+    "as_array", "backward", "bind", "check_cost", "constant", "decode", "describe_ops", "encode",
+    "function", "gradcheck", "infer_shape", "is_reciprocal", "nodes_made", "register",
+    "sigmoid_expanded", "topological_order", "trace", *OPS,
+]  # fmt: skip

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .arrays import as_array
 from .broadcast import unbroadcast
 from .errors import ArgumentError
 from .gcpause import paused_gc_for
 from .ops import OPS
-from .tensor import Tensor, as_array
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 
 @dataclass(slots=True)

@@ -17,7 +17,15 @@ class ShapeError(EngineError):
 
 
 class ArgumentError(EngineError):
-    """A wrong number of operands or a bad keyword argument (axis, keepdims, shape, ...)."""
+    """A wrong number of operands or a bad keyword argument (axis, keepdims, shape, ...).
+
+    `argument` says which one, when one is to blame: a keyword's name, or the position of a
+    positional argument (the expression language underlines it); None for the whole call.
+    """
+
+    def __init__(self, message: str, argument: str | int | None = None):
+        super().__init__(message)
+        self.argument = argument
 
 
 class DomainError(EngineError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backward import backward
+from .backward import backward, topological_order
 from .errors import EngineError
 from .ops import OPS
 from .tensor import Tensor
@@ -43,6 +43,35 @@ def central_difference(f, x: np.ndarray, g, eps: float) -> np.ndarray:
     return out
 
 
+def _checked(order: list[Tensor]) -> tuple[list, list[Tensor]]:
+    """The edges with a gradient rule into an input that needs a gradient, and the leaves they
+    reach (a leaf reached only through inputs with no rule, class indices, has none to check)."""
+    edges = [
+        (node, k, inp)
+        for node in order
+        for k, inp in enumerate(node.inputs)
+        if inp.requires_grad and OPS[node.op].rules()[k] is not None
+    ]
+    differentiable = {id(inp) for _, _, inp in edges}
+    return edges, [n for n in order if not n.inputs and id(n) in differentiable]
+
+
+def check_cost(out: Tensor, record=None) -> dict:
+    """What `gradcheck(out)` will cost, before running it: op evaluations (each leaf element is
+    nudged twice and the whole graph re-run; each edge's op is re-run twice per element of its
+    input) and element operations (the same, weighted by the sizes involved)."""
+    order = record.nodes(out) if record is not None else topological_order(out)[0]
+    edges, leaves = _checked(order)
+    leaf_elements = sum(np.size(n.value) for n in leaves)
+    graph_elements = sum(np.size(n.value) for n in order)
+    return {
+        "evaluations": 2 * leaf_elements * len(order)
+        + 2 * sum(np.size(inp.value) for _, _, inp in edges),
+        "work": 2 * leaf_elements * graph_elements
+        + 2 * sum(np.size(inp.value) * np.size(node.value) for node, _, inp in edges),
+    }
+
+
 def gradcheck(
     out: Tensor,
     eps: float = 1e-6,
@@ -66,17 +95,8 @@ def gradcheck(
     def eid(node: Tensor, k: int) -> str:
         return edge_ids[first[position[id(node)]] + k]
 
-    checked_edges = [
-        (node, k, inp)
-        for node in order
-        for k, inp in enumerate(node.inputs)
-        if inp.requires_grad and OPS[node.op].rules()[k] is not None
-    ]
-    # a leaf reached only through inputs with no rule (class indices) has no gradient to check
-    differentiable = {id(inp) for _, _, inp in checked_edges}
-    leaves = [n for n in order if not n.inputs and id(n) in differentiable]
-    cost = 2 * sum(np.size(n.value) for n in leaves) * len(order)
-    cost += 2 * sum(np.size(inp.value) for _, _, inp in checked_edges)
+    checked_edges, leaves = _checked(order)
+    cost = check_cost(out, record)["evaluations"]
     if max_evaluations is not None and cost > max_evaluations:
         raise EngineError(
             f"the numerical check would take {cost} op evaluations, over the limit of "

@@ -16,9 +16,18 @@ An entry gives
     domain       per input, where the op is smooth and its numerical test samples from:
                  "real", "positive", "nonzero", or "class_index" (integer targets, no gradient)
     shape        output shape from input shapes, checked before allocating (engine.shapes)
-    params       keyword attrs with defaults, in the order they may also be given positionally
+    params       keyword attrs (Param: default and check), in the order they may also be given
+                 positionally
+    symbol       how Python and the expression language write the op: "+", "-x", "1/x"; None
+                 for ops that are only called by name
+    precedence   the binding strength of that symbol in Python (higher binds tighter)
+    work         multiply-adds of one evaluation, (out_shape, *input_shapes, **attrs) -> int, for
+                 the service's limits; by default one per element (see Op.cost)
     convention   how a kink is resolved (relu'(0), abs'(0), ties in max), shown with the op
     kink         (eps, x, y, **attrs) -> True when a central difference of step eps straddles a kink
+
+Adding an op is one entry here: the engine's function `engine.<name>`, the expression language,
+the service's limits, GET /api/ops and the page's formulas all read this table.
 
 A rule of None marks an input that is not differentiable (class indices); every other input must
 have both a rule and a formula (tests/engine/test_registry.py fails otherwise).
@@ -26,16 +35,69 @@ have both a rule and a formula (tests/engine/test_registry.py fails otherwise).
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import numpy as np
 
 from . import shapes
-from .errors import DomainError
+from .errors import ArgumentError, DomainError
+
+#: The names of an op's operands, in order (the rules' and the formulas' words).
+OPERANDS = ("x", "y", "z")
+#: Python's binding strength of the operators (its grammar, lowest first): what a printer of
+#: expressions needs to place parentheses.
+PRECEDENCE = {"+": 1, "*": 2, "-x": 3, "**": 4}
 
 
+# ---------------------------------------------------------------------------------------------
+# Params: keyword attrs of an op, each with its default and the check of a given value
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Param:
+    default: Any
+    check: Callable[[str, str, Any], Any]  # (op, key, value) -> the value to use, or raise
+    required: bool = False
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _ints(allow_none: bool, single_as_tuple: bool):
+    def check(op: str, key: str, v):
+        if v is None and allow_none:
+            return None
+        if _is_int(v):
+            return (int(v),) if single_as_tuple else int(v)
+        if isinstance(v, (tuple, list)) and all(_is_int(a) for a in v):
+            return tuple(int(a) for a in v)
+        what = "an integer or a tuple of integers" + (" or None" if allow_none else "")
+        raise ArgumentError(f"{op}: {key} must be {what}, not {v!r}", argument=key)
+
+    return check
+
+
+def _bool(op: str, key: str, v):
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    raise ArgumentError(f"{op}: {key} must be True or False, not {v!r}", argument=key)
+
+
+AXIS = Param(None, _ints(allow_none=True, single_as_tuple=False))
+LAST_AXIS = Param(-1, _ints(allow_none=True, single_as_tuple=False))
+KEEPDIMS = Param(False, _bool)
+AXES = Param(None, _ints(allow_none=True, single_as_tuple=True))
+SHAPE = Param((), _ints(allow_none=False, single_as_tuple=True), required=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The entry
+# ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Op:
     name: str
@@ -48,7 +110,10 @@ class Op:
     description: str
     local: tuple[Callable | None, ...] | None = None
     vjp: tuple[Callable | None, ...] | None = None
-    params: dict = field(default_factory=dict)
+    params: dict[str, Param] = field(default_factory=dict)
+    symbol: str | None = None
+    precedence: int | None = None
+    work: Callable | None = None
     convention: str | None = None
     kink: Callable | None = None
     examples: tuple = ()  # operand shapes the numerical tests use, beyond the defaults of its kind
@@ -60,77 +125,54 @@ class Op:
     def rules(self) -> tuple:
         return self.local if self.local is not None else self.vjp
 
+    @property
+    def signature(self) -> str:
+        """How it is called: `sum(x, axis=None, keepdims=False)`, `reshape(x, shape)`."""
+        params = [k if p.required else f"{k}={p.default!r}" for k, p in self.params.items()]
+        return f"{self.name}({', '.join([*OPERANDS[: self.arity], *params])})"
+
+    def cost(self, out: tuple, *inputs: tuple, **attrs) -> int:
+        """Multiply-adds of one evaluation on operands of these shapes: the service's work limit."""
+        if self.work is not None:
+            return self.work(out, *inputs, **attrs)
+        if self.local is not None:  # elementwise: one per output element
+            return math.prod(out)
+        return max(math.prod(out), *map(math.prod, inputs))
+
 
 OPS: dict[str, Op] = {}
 
 
-def _register(op: Op) -> Op:
-    assert op.name not in OPS, op.name
+def register(op: Op) -> Op:
+    """Add an op to the registry (a test may add a toy op and remove it with OPS.pop)."""
+    if op.name in OPS:
+        raise ValueError(f"an op named {op.name!r} is registered already")
     OPS[op.name] = op
     return op
 
 
 # One helper per kind of op keeps each entry short.
-def unary(name, forward, local, formula, description, *, title=None, domain="real", **kw):
-    _register(
-        Op(
-            name,
-            title or name,
-            1,
-            forward,
-            shapes.same,
-            (formula,),
-            (domain,),
-            description,
-            local=(local,),
-            **kw,
-        )
-    )
+def unary(name, forward, local, formula, description, *, title=None, domain="real", **kw) -> Op:
+    return register(
+        Op(name, title or name, 1, forward, shapes.same, (formula,), (domain,), description,
+           local=(local,), **kw)
+    )  # fmt: skip
 
 
-def binary(
-    name, forward, locals_, formulas, description, *, title=None, domain=("real", "real"), **kw
-):
-    def shape(x, y, _name=name):
-        return shapes.broadcast(x, y, op=_name)
-
-    _register(
-        Op(
-            name,
-            title or name,
-            2,
-            forward,
-            shape,
-            formulas,
-            domain,
-            description,
-            local=locals_,
-            **kw,
-        )
-    )
+def binary(name, forward, locals_, formulas, description, *, title=None, domain=("real", "real"),
+           **kw) -> Op:  # fmt: skip
+    return register(
+        Op(name, title or name, 2, forward, partial(shapes.broadcast, op=name), formulas, domain,
+           description, local=locals_, **kw)
+    )  # fmt: skip
 
 
-def structural(
-    name, arity, forward, vjps, formulas, description, shape, *, params=None, domain=None, **kw
-):
-    def shape_rule(*operand_shapes, _name=name, **attrs):
-        return shape(*operand_shapes, op=_name, **attrs)
-
-    _register(
-        Op(
-            name,
-            kw.pop("title", name),
-            arity,
-            forward,
-            shape_rule,
-            formulas,
-            domain or ("real",) * arity,
-            description,
-            vjp=vjps,
-            params=params or {},
-            **kw,
-        )
-    )
+def structural(name, arity, forward, vjps, formulas, description, shape, *, params=None,
+               domain=None, **kw) -> Op:  # fmt: skip
+    return register(
+        Op(name, kw.pop("title", name), arity, forward, partial(shape, op=name), formulas,
+           domain or ("real",) * arity, description, vjp=vjps, params=params or {}, **kw)
+    )  # fmt: skip
 
 
 def _near(a, b, eps) -> bool:
@@ -146,6 +188,8 @@ binary(
     (lambda ans, x, y: 1.0, lambda ans, x, y: 1.0),
     ("1", "1"),
     "x + y, elementwise with broadcasting",
+    symbol="+",
+    precedence=PRECEDENCE["+"],
 )
 binary(
     "sub",
@@ -154,6 +198,8 @@ binary(
     ("1", "-1"),
     "x - y, elementwise with broadcasting",
     title="subtract",
+    symbol="-",
+    precedence=PRECEDENCE["+"],
 )
 binary(
     "mul",
@@ -162,6 +208,8 @@ binary(
     ("y", "x"),
     "x * y, elementwise with broadcasting",
     title="multiply",
+    symbol="*",
+    precedence=PRECEDENCE["*"],
 )
 binary(
     "div",
@@ -171,6 +219,8 @@ binary(
     "x / y, elementwise with broadcasting",
     title="divide",
     domain=("real", "nonzero"),
+    symbol="/",
+    precedence=PRECEDENCE["*"],
 )
 binary(
     "pow",
@@ -180,8 +230,19 @@ binary(
     "x ** y; with a constant exponent only the base gets a gradient",
     title="power",
     domain=("positive", "real"),
+    symbol="**",
+    precedence=PRECEDENCE["**"],
 )
-unary("neg", operator.neg, lambda ans, x: -1.0, "-1", "-x", title="negate")
+unary(
+    "neg",
+    operator.neg,
+    lambda ans, x: -1.0,
+    "-1",
+    "-x",
+    title="negate",
+    symbol="-x",
+    precedence=PRECEDENCE["-x"],
+)
 unary(
     "reciprocal",
     np.reciprocal,
@@ -189,6 +250,8 @@ unary(
     r"-\frac{1}{x^{2}}",
     "1 / x; the expression 1/x is recorded as this op",
     domain="nonzero",
+    symbol="1/x",
+    precedence=PRECEDENCE["*"],
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -292,6 +355,10 @@ structural(
     "matrix product x @ y: 1-d, 2-d, and batched over leading axes as numpy",
     shapes.matmul,
     title="matmul",
+    symbol="@",
+    precedence=PRECEDENCE["*"],
+    # [m, k] @ [k, n] costs m*n*k multiply-adds: the output's size times the inner dimension
+    work=lambda out, x, y: math.prod(out) * x[-1],
     examples=(
         ((3,), (3,)),
         ((2, 3), (3,)),
@@ -334,7 +401,10 @@ def _max_kink(eps, x, axis=None, keepdims=False):
     return bool(np.any(np.sum(x >= top - 2 * eps, axis=axis) > 1))
 
 
-_REDUCE = {"axis": None, "keepdims": False}
+_REDUCE = {"axis": AXIS, "keepdims": KEEPDIMS}
+# max, logsumexp and the softmaxes have no value over an empty axis (numpy refuses them)
+_NONEMPTY_REDUCE = partial(shapes.reduce, nonempty=True)
+_NONEMPTY_ALONG_AXIS = partial(shapes.along_axis, nonempty=True)
 structural(
     "sum",
     1,
@@ -371,7 +441,7 @@ structural(
     (_max_vjp,),
     (r"\frac{\mathbb{1}[x_i = \max x]}{\#\text{ties}}",),
     "maximum over all axes or the given axis",
-    shapes.reduce,
+    _NONEMPTY_REDUCE,
     params=_REDUCE,
     convention="ties share the upstream equally among the tied maxima",
     kink=_max_kink,
@@ -395,7 +465,7 @@ structural(
     (r"g^{\top}",),
     "reverse the axes, or permute them as given by axes",
     shapes.transpose,
-    params={"axes": None},
+    params={"axes": AXES},
     examples=(((3, 4), {}), ((2, 3, 4), {"axes": (1, 2, 0)})),
 )
 structural(
@@ -406,7 +476,7 @@ structural(
     (r"\operatorname{reshape}(g)",),
     "the same elements in a new shape (one -1 is inferred)",
     shapes.reshape,
-    params={"shape": ()},
+    params={"shape": SHAPE},
     examples=(((3, 4), {"shape": (4, 3)}), ((2, 6), {"shape": (-1,)})),
 )
 
@@ -437,8 +507,8 @@ structural(
     (lambda g, ans, x, axis=-1: ans * (g - np.sum(g * ans, axis=axis, keepdims=True)),),
     (r"\frac{\partial s_i}{\partial x_j} = s_i\,(\delta_{ij} - s_j)",),
     "e^{x_i} / sum_j e^{x_j} along axis (default the last)",
-    shapes.along_axis,
-    params={"axis": -1},
+    _NONEMPTY_ALONG_AXIS,
+    params={"axis": LAST_AXIS},
     examples=(((4,), {}), ((3, 4), {"axis": 0})),
 )
 structural(
@@ -448,8 +518,8 @@ structural(
     (lambda g, ans, x, axis=-1: g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True),),
     (r"\frac{\partial \ell_i}{\partial x_j} = \delta_{ij} - \operatorname{softmax}(x)_j",),
     "x - logsumexp(x) along axis (default the last)",
-    shapes.along_axis,
-    params={"axis": -1},
+    _NONEMPTY_ALONG_AXIS,
+    params={"axis": LAST_AXIS},
     examples=(((4,), {}), ((3, 4), {"axis": 0})),
 )
 structural(
@@ -463,7 +533,7 @@ structural(
     ),
     (r"\operatorname{softmax}(x)_i",),
     "log(sum(exp(x))) over all axes or the given axis",
-    shapes.reduce,
+    _NONEMPTY_REDUCE,
     params=_REDUCE,
     examples=(((3, 4), {"axis": 1}), ((3, 4), {"axis": 0, "keepdims": True})),
 )

@@ -24,11 +24,11 @@ def same(x: Shape, **_) -> Shape:
     return x
 
 
-def scalar(*_shapes, **_) -> Shape:
-    return ()
-
-
 def broadcast(x: Shape, y: Shape, *, op: str = "broadcast") -> Shape:
+    if x == y or not y:  # the common cases, without numpy's call overhead
+        return x
+    if not x:
+        return y
     try:
         return tuple(np.broadcast_shapes(x, y))
     except ValueError:
@@ -58,27 +58,28 @@ def normalize_axes(op: str, ndim: int, axis) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
-# Reductions with no identity element: numpy refuses them over an empty axis.
-NO_IDENTITY = {"max", "logsumexp", "softmax", "log_softmax"}
-
-
 def _refuse_empty(op: str, x: Shape, axes: tuple[int, ...]) -> None:
-    if op in NO_IDENTITY and any(x[a] == 0 for a in axes):
+    if any(x[a] == 0 for a in axes):
         raise ShapeError(op, (x,), "reduces over an empty axis (it has no value there)")
 
 
-def reduce(x: Shape, *, axis=None, keepdims=False, op: str = "reduce") -> Shape:
+def reduce(x: Shape, *, axis=None, keepdims=False, op: str = "reduce", nonempty=False) -> Shape:
+    """`nonempty`: the reduction has no identity element (max, logsumexp), so numpy refuses it
+    over an empty axis."""
     axes = normalize_axes(op, len(x), axis)
-    _refuse_empty(op, x, axes)
+    if nonempty:
+        _refuse_empty(op, x, axes)
     if keepdims:
         return tuple(1 if i in axes else n for i, n in enumerate(x))
     return tuple(n for i, n in enumerate(x) if i not in axes)
 
 
-def along_axis(x: Shape, *, axis=-1, op: str = "softmax") -> Shape:
+def along_axis(x: Shape, *, axis=-1, op: str = "softmax", nonempty=False) -> Shape:
     """Softmax-like ops keep the shape. Axes as numpy's reductions take them (the forward and the
     rule both do): a scalar takes axis 0 or -1; a tuple, or None for all, normalises jointly."""
-    _refuse_empty(op, x, normalize_axes(op, len(x), axis))
+    axes = normalize_axes(op, len(x), axis)
+    if nonempty:
+        _refuse_empty(op, x, axes)
     return x
 
 

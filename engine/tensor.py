@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import as_array
+from .backward import backward as _backward
 from .errors import ArgumentError, ShapeError
 from .ops import OPS, Op
 
@@ -40,14 +42,20 @@ class Tensor:
     __array_priority__ = 1000  # ndarray + Tensor defers to Tensor.__radd__
 
     def __init__(self, value: Any, name: str | None = None, requires_grad: bool = True):
-        self.value = as_array(value)
-        self._grad = None
-        self.op = "input" if requires_grad else "const"
-        self.inputs: tuple[Tensor, ...] = ()
-        self.attrs: dict = {}
+        requires_grad = bool(requires_grad)
+        self._set(as_array(value), "input" if requires_grad else "const", (), {}, requires_grad)
         self.name = name
+
+    def _set(self, value, op: str, inputs: tuple, attrs: dict, requires_grad: bool) -> None:
+        """Every field of a node: the one place a Tensor is filled in (leaves and op nodes)."""
+        self.value = value
+        self._grad = None
+        self.op = op
+        self.inputs = inputs
+        self.attrs = attrs
+        self.name = None
         self.span = None  # (line, col, end_line, end_col) in the source text; set by the service
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = requires_grad
         self._record = None
         self._seq = next(_CREATED)
 
@@ -78,11 +86,11 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return np.shape(self.value)
+        return self.value.shape  # an ndarray, or np.float64 for a scalar: both have it
 
     @property
     def ndim(self) -> int:
-        return np.ndim(self.value)
+        return self.value.ndim
 
     @property
     def is_leaf(self) -> bool:
@@ -103,7 +111,7 @@ class Tensor:
         the sum of the output). Each call recomputes every gradient in the graph from scratch,
         so calling it twice gives the same gradients, never doubled ones.
         """
-        _autodiff.backward(self, seed)
+        _backward(self, seed)
 
     # -- operators --------------------------------------------------------------------------
     def __add__(self, other):
@@ -128,8 +136,7 @@ class Tensor:
         return _binary("div", self, other)
 
     def __rtruediv__(self, other):
-        # 1/x is recorded as reciprocal(x), the post's first backward step.
-        if not isinstance(other, Tensor) and np.ndim(other) == 0 and other == 1:
+        if is_reciprocal(other):
             return apply("reciprocal", self)
         return _binary("div", other, self)
 
@@ -187,19 +194,11 @@ class Tensor:
         return apply("sigmoid", self)
 
 
-def as_array(value: Any) -> np.ndarray:
-    """A float64 numpy array of `value` (a number, nested list or array), copied."""
-    if isinstance(value, Tensor):
-        value = value.value
-    try:
-        arr = np.array(value, dtype=np.float64)
-    except (ValueError, TypeError) as exc:
-        raise ArgumentError(
-            f"not a number or a rectangular nested list of numbers: {exc}"
-        ) from None
-    # A scalar is kept as np.float64, numpy's 0-d scalar: same shape and dtype as a 0-d array,
-    # but arithmetic on it is several times cheaper, which is most of a scalar graph's cost.
-    return arr[()] if arr.ndim == 0 else arr
+def is_reciprocal(numerator) -> bool:
+    """Whether `numerator / x` is recorded as reciprocal(x): a plain number 1, as in the post's
+    1/(1+exp(-z)), whose first backward step is the reciprocal. The one place this is decided
+    (the expression language asks too)."""
+    return not isinstance(numerator, Tensor) and np.ndim(numerator) == 0 and numerator == 1
 
 
 def constant(value: Any, name: str | None = None) -> Tensor:
@@ -208,7 +207,7 @@ def constant(value: Any, name: str | None = None) -> Tensor:
 
 
 def _binary(name: str, x, y) -> Tensor:
-    return _make(OPS[name], (_wrap(x), _wrap(y)), {})
+    return make(OPS[name], (_wrap(x), _wrap(y)), {})
 
 
 def _wrap(x) -> Tensor:
@@ -218,101 +217,72 @@ def _wrap(x) -> Tensor:
 _value = attrgetter("value")
 
 
-def _make(op: Op, inputs: tuple[Tensor, ...], attrs: dict) -> Tensor:
-    """Run the op's forward pass and record the result as a node (the hot path: keep it lean)."""
+def make(op: Op, inputs: tuple[Tensor, ...], attrs: dict) -> Tensor:
+    """Run the op's forward pass on tensors and record the result as a node; attrs are bound
+    already (see `bind`). The hot path of every graph: keep it lean."""
     try:
         value = op.forward(*map(_value, inputs), **attrs)
     except ValueError as exc:
         op.shape(*[np.shape(t.value) for t in inputs], **attrs)  # raises the clear ShapeError
         raise ShapeError(op.name, [np.shape(t.value) for t in inputs], str(exc)) from None
     out = Tensor.__new__(Tensor)
-    out.value = value
-    out._grad = None
-    out.op = op.name
-    out.inputs = inputs
-    out.attrs = attrs
-    out.name = None
-    out.span = None
-    out.requires_grad = False
+    requires_grad = False
     for t in inputs:
         if t.requires_grad:
-            out.requires_grad = True
+            requires_grad = True
             break
-    out._record = None
-    out._seq = next(_CREATED)
+    out._set(value, op.name, inputs, attrs, requires_grad)
     return out
 
 
-# -- attrs -----------------------------------------------------------------------------------
-def _int_tuple(op: str, key: str, v, allow_none: bool):
-    if v is None and allow_none:
-        return None
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return int(v) if key == "axis" else (int(v),)
-    if isinstance(v, (tuple, list)) and all(
-        isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in v
-    ):
-        return tuple(int(a) for a in v)
-    what = "an integer or a tuple of integers" + (" or None" if allow_none else "")
-    raise ArgumentError(f"{op}: {key} must be {what}, not {v!r}")
-
-
-def _check_bool(op: str, key: str, v):
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    raise ArgumentError(f"{op}: {key} must be True or False, not {v!r}")
-
-
-_ATTR_CHECKS = {
-    "axis": lambda op, v: _int_tuple(op, "axis", v, True),
-    "axes": lambda op, v: _int_tuple(op, "axes", v, True),
-    "shape": lambda op, v: _int_tuple(op, "shape", v, False),
-    "keepdims": lambda op, v: _check_bool(op, "keepdims", v),
-}
-
-
 def bind(name: str, args: tuple, kwargs: dict) -> tuple[Op, tuple, dict]:
-    """Split a call's arguments into operands and checked attrs: `sum(x, 1)` -> (x,), {axis: 1}."""
+    """Split a call's arguments into operands and checked attrs: `sum(x, 1)` -> (x,), {axis: 1}.
+
+    The one binder of the Python API and the expression language (which passes its operands as
+    syntax nodes: operands are returned as given). An ArgumentError names the argument to blame.
+    """
     op = OPS.get(name)
     if op is None:
         raise ArgumentError(f"unknown op {name!r}")
     if len(args) < op.arity:
         raise ArgumentError(f"{name} takes {op.arity} operand(s), got {len(args)}")
+    params = op.params
     operands, extra = args[: op.arity], args[op.arity :]
-    if len(extra) > len(op.params):
+    if len(extra) > len(params):
         raise ArgumentError(
             f"{name} takes {op.arity} operand(s)"
-            + (f" then {', '.join(op.params)}" if op.params else "")
-            + f", got {len(args)} arguments"
+            + (f" then {', '.join(params)}" if params else "")
+            + f", got {len(args)} arguments",
+            argument=op.arity + len(params),
         )
-    attrs = dict(op.params)
-    given = dict(zip(op.params, extra))
-    for key, v in kwargs.items():
-        if key not in op.params:
-            known = ", ".join(op.params) or "none"
-            raise ArgumentError(f"{name} has no keyword {key!r} (its keywords: {known})")
+    given = dict(zip(params, extra))
+    for key in kwargs:
+        if key not in params:
+            known = ", ".join(params) or "none"
+            raise ArgumentError(f"{name} has no keyword {key!r} (its keywords: {known})", key)
         if key in given:
-            raise ArgumentError(f"{name} got {key!r} twice")
-        given[key] = v
-    for key, v in given.items():
-        attrs[key] = _ATTR_CHECKS[key](name, v)
-    if "shape" in op.params and "shape" not in given:
-        raise ArgumentError(f"{name} needs a shape, e.g. {name}(x, (2, 3))")
-    return op, tuple(_wrap(x) for x in operands), attrs
+            raise ArgumentError(f"{name} got {key!r} twice", key)
+    given.update(kwargs)
+    attrs = {}
+    for key, param in params.items():
+        if key in given:
+            attrs[key] = param.check(name, key, given[key])
+        elif param.required:
+            raise ArgumentError(f"{name} needs a {key}, e.g. {op.signature}", key)
+        else:
+            attrs[key] = param.default
+    return op, operands, attrs
 
 
 def apply(name: str, *args, **kwargs) -> Tensor:
     """Apply the registry's op `name`: `apply("sum", x, axis=0)`; numbers become constants."""
     op = OPS.get(name)
     if op is not None and not op.params and not kwargs and len(args) == op.arity:
-        return _make(op, tuple(map(_wrap, args)), {})  # nothing to bind: exp(x), mse(p, t)
+        return make(op, tuple(map(_wrap, args)), {})  # nothing to bind: exp(x), mse(p, t)
     op, operands, attrs = bind(name, args, kwargs)
-    return _make(op, operands, attrs)
+    return make(op, tuple(map(_wrap, operands)), attrs)
 
 
 def infer_shape(name: str, *shapes_: tuple, **attrs) -> tuple[int, ...]:
     """The output shape `name` would produce for operands of these shapes, without computing it."""
     return tuple(OPS[name].shape(*[tuple(s) for s in shapes_], **attrs))
-
-
-from . import backward as _autodiff  # noqa: E402 - a cycle: backward.py needs Tensor first

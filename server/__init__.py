@@ -1,1 +1,1 @@
-"""The service: a safe expression language and a REST API around the engine (issue 3)."""
+"""The service: a safe expression language and a REST API around the engine."""

@@ -1,8 +1,8 @@
 """The ASGI app: `server.app:app`, made by `create_app()` (FastAPI's "Bigger Applications").
 
 Routers carry the routes; errors become JSON in one place (`install_error_handlers`); the body
-middleware enforces the body size and read timeout; the page (static/) is mounted last at `/`
-so the /api routes win, and the npm packages (node_modules/) at /vendor/.
+middleware enforces the body size and read timeout; the page (the package `static`) is mounted
+last at `/` so the /api routes win, and its npm files (static/vendor/, see setup.py) at /vendor/.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import gc
 import logging
 import mimetypes
 import os
+from functools import partial
+from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -18,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 from .body_limit import BodyLimitMiddleware
 from .cache import CACHE_ENTRIES, ResponseCache
@@ -25,10 +28,11 @@ from .config import Limits
 from .errors import APIError, BadRequest, InternalError, MethodNotAllowed, NotFound
 from .responses import JSONResponse
 from .routers import docs, expressions, meta
+from .schemas import ErrorResponse, openapi_schemas
 
-ROOT = Path(__file__).resolve().parent.parent
-STATIC = ROOT / "static"
-NODE_MODULES = ROOT / "node_modules"
+#: The page and its npm files: package data, wherever the package is installed (setup.py).
+STATIC = Path(str(resources.files("static")))
+VENDOR = STATIC / "vendor"
 log = logging.getLogger("server")
 
 # Python 3.11's mimetypes does not know these; browsers refuse ES modules served as text/plain.
@@ -44,7 +48,7 @@ for _type, _ext in (
 def create_app(
     limits: Limits | None = None,
     static_dir: Path = STATIC,
-    vendor_dir: Path = NODE_MODULES,
+    vendor_dir: Path = VENDOR,
     cache_entries: int | None = None,
 ) -> FastAPI:
     """The app with these limits (default: the environment's, see server.config) and a cache
@@ -59,25 +63,50 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         default_response_class=JSONResponse,
+        responses={500: {"model": ErrorResponse, "description": "A bug, reported as JSON"}},
     )
     app.state.limits = limits
     app.state.cache = ResponseCache(cache_entries)
     app.state.swagger_ui = (vendor_dir / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file()
     install_error_handlers(app)
-    app.state.methods = {}  # path -> allowed methods, for 405s (the page at / answers 404)
-    for router in (expressions.router, meta.router, docs.router):
+    routers = (expressions.router, meta.router, docs.router)
+    for router in routers:
         app.include_router(router)
         for route in router.routes:
-            if isinstance(route, APIRoute):
-                app.state.methods.setdefault(route.path, set()).update(route.methods)
+            if isinstance(route, APIRoute) and "GET" in route.methods:
+                # HEAD is GET without the body (the server drops it), as for the page's files
+                app.add_api_route(
+                    route.path,
+                    route.endpoint,
+                    methods=["HEAD"],
+                    response_class=route.response_class,
+                    include_in_schema=False,
+                )
+    app.state.methods = {}  # path -> allowed methods, for 405s (the page at / answers instead)
+    for route in [*app.routes, *(route for router in routers for route in router.routes)]:
+        if isinstance(route, Route):
+            app.state.methods.setdefault(route.path, set()).update(route.methods or ())
+    app.openapi = partial(openapi, app, limits)
     app.add_middleware(
         BodyLimitMiddleware, max_body_bytes=limits.max_body_bytes, body_timeout=limits.body_timeout
     )
     if vendor_dir.is_dir():
-        app.mount("/vendor", StaticFiles(directory=vendor_dir), name="vendor")
+        # an editable install links these files into node_modules/ (setup.py)
+        app.mount("/vendor", StaticFiles(directory=vendor_dir, follow_symlink=True), name="vendor")
     app.mount("/", StaticFiles(directory=static_dir, html=True, check_dir=False), name="static")
     tune_gc()
     return app
+
+
+def openapi(app: FastAPI, limits: Limits) -> dict:
+    """FastAPI's document plus the request bodies the routes read themselves (server/schemas.py),
+    with this server's limits."""
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(
+            openapi_schemas(limits)
+        )
+    return app.openapi_schema
 
 
 def tune_gc() -> None:
@@ -101,12 +130,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        allowed = exc.status_code == 404 and request.app.state.methods.get(request.url.path)
-        if allowed:  # the page mounted at / answers 404 where the router would say 405
+        headers = exc.headers
+        allowed = request.app.state.methods.get(request.url.path)
+        if allowed and exc.status_code in (404, 405):
+            # an API path with another method: the page mounted at / answered instead
             err = MethodNotAllowed(
                 f"{request.method} is not allowed on {request.url.path}: use "
                 f"{' or '.join(sorted(allowed))}"
             )
+            headers = {"allow": ", ".join(sorted(allowed))}
         elif exc.status_code == 404:
             err = NotFound(f"nothing at {request.url.path[:200]}")
         elif exc.status_code == 405:
@@ -114,7 +146,7 @@ def install_error_handlers(app: FastAPI) -> None:
         else:
             err = APIError(str(exc.detail)[:500])
             err.status, err.code = exc.status_code, "http_error"
-        return JSONResponse(err.payload(), status_code=err.status, headers=exc.headers)
+        return JSONResponse(err.payload(), status_code=err.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""The presets of GET /api/examples, in the order issue 3 gives: the post's two examples first."""
+"""The presets of GET /api/examples, the post's two examples first."""
 
 from __future__ import annotations
 

@@ -1,19 +1,21 @@
-"""Run a compiled program against the engine: one node per instruction, every size checked first.
+"""The interpreter: run a compiled program against the engine, every size checked first.
 
-Before each op, the output shape comes from `engine.infer_shape` (or a shortcut for equal
-shapes), and the element and work limits are checked, so numpy never allocates what a limit
-forbids. Engine errors become 422 errors carrying the span of the op that raised them.
+A stack machine with one handler per opcode (`HANDLERS`, the counterpart of the compiler's
+dispatch dicts in server/language.py). Before each op, its output shape comes from the op's
+shape rule and its work from the op's cost (both in the registry), and the limits are checked,
+so numpy never allocates what a limit forbids. Engine errors become 422 errors carrying the span
+of the op that raised them.
 """
 
 from __future__ import annotations
 
 import math
-import operator
 import time
 
 import numpy as np
 
 import engine
+from engine.tensor import make
 from engine.trace import NONFINITE_FROM_JSON
 
 from .config import Limits
@@ -28,38 +30,19 @@ from .errors import (
     Span,
 )
 from .language import (
-    ASSIGN,
-    BINARY,
-    CALL,
-    CONST,
     CONSTANTS,
-    CONSTNAME,
-    DISCARD,
-    INPUT,
+    EXPANDED_SIGMOID_NODES,
     MAX_LIST_DIMS,
-    NEG,
-    RECIP,
-    VAR,
+    Call,
+    Instruction,
+    Opcode,
     Program,
     _normal,
     where,
 )
 
-_OPERATORS = {
-    "add": operator.add,
-    "sub": operator.sub,
-    "mul": operator.mul,
-    "div": operator.truediv,
-    "pow": operator.pow,
-    "matmul": operator.matmul,
-}
 #: How many warnings of one kind are listed before the rest are summarised.
 MAX_WARNINGS = 5
-ELEMENTWISE_UNARY = {
-    name
-    for name, op in engine.OPS.items()
-    if op.arity == 1 and op.kind == "elementwise" and not op.params
-}
 #: Instructions between two looks at the clock.
 CLOCK_EVERY = 64
 
@@ -160,6 +143,8 @@ def read_inputs(raw: dict, program: Program, limits: Limits, warnings: list[str]
         warnings.append(f"input '{key}' is not used by the expression")
     if len(unused) > MAX_WARNINGS:
         warnings.append(f"... and {len(unused) - MAX_WARNINGS} more unused inputs")
+    for key in unused:  # unused, but a bad value is still a mistake worth saying
+        to_array(given[key], f"input '{key}'", limits)
     return {name: to_array(given[name], f"input '{name}'", limits, spans[name]) for name in names}
 
 
@@ -244,95 +229,29 @@ class Budget:
             )
 
 
-def _shape2(name: str, sx: tuple, sy: tuple) -> tuple:
-    if name != "matmul":
-        if sx == sy or not sy:
-            return sx
-        if not sx:
-            return sy
-    return engine.infer_shape(name, sx, sy)
+class Machine:
+    """One run of a program: a stack machine with a handler per opcode (HANDLERS).
 
-
-def build(
-    program: Program,
-    values: dict,
-    budget: Budget,
-    sigmoid: str = "node",
-    warnings: list[str] | None = None,
-    leaves: dict | None = None,
-) -> engine.Tensor:
-    """The output tensor of the program, every node carrying its source span.
-
-    `leaves` receives the named leaves (inputs and constants) by name; `warnings` the ops that
+    `leaves` collects the named leaves (inputs and constants) by name; `warnings` the ops that
     turn finite inputs into NaN or infinity.
     """
-    warnings = [] if warnings is None else warnings
-    leaves = {} if leaves is None else leaves
-    env: dict[str, engine.Tensor] = {}
-    stack: list[engine.Tensor] = []
-    nonfinite = 0
-    for step, (kind, arg, arg2, span) in enumerate(program.code):
-        if step % CLOCK_EVERY == 0:
-            budget.clock(span)
+
+    def __init__(self, values: dict, budget: Budget, warnings: list[str], leaves: dict):
+        self.values = values
+        self.budget = budget
+        self.warnings = warnings
+        self.leaves = leaves
+        self.env: dict[str, engine.Tensor] = {}
+        self.stack: list[engine.Tensor] = []
+        self.nonfinite = 0
+
+    def run(self, code: list[Instruction]) -> engine.Tensor:
+        span = None
         try:
-            if kind == BINARY:
-                y = stack.pop()
-                x = stack.pop()
-                shape = _shape2(arg, x.shape, y.shape)
-                work = None
-                if arg == "matmul":
-                    work = math.prod(shape) * x.shape[-1]
-                budget.add(shape, span, work)
-                t = _OPERATORS[arg](x, y)
-                inputs = (x, y)
-            elif kind == INPUT or kind == CONSTNAME:
-                t = leaves.get(arg)
-                if t is None:
-                    if kind == INPUT:
-                        t = engine.Tensor(values[arg], name=arg)
-                    else:
-                        t = engine.constant(CONSTANTS[arg], name=arg)
-                    budget.add(t.shape, span)
-                    t.span = span
-                    leaves[arg] = t
-                stack.append(t)
-                continue
-            elif kind == CONST:
-                if type(arg) is float:
-                    t = engine.constant(arg)
-                    budget.add((), span)
-                else:
-                    numbers, shape = arg
-                    budget.add(shape, span)
-                    t = engine.constant(np.array(numbers, dtype=np.float64).reshape(shape))
-                t.span = span
-                stack.append(t)
-                continue
-            elif kind == VAR:
-                stack.append(env[arg])
-                continue
-            elif kind == ASSIGN:
-                t = stack[-1]
-                env[arg] = t
-                if t.name is None:  # `h = w1*x` names that node h; `h = x` is only an alias
-                    t.name = arg
-                    t.span = span
-                continue
-            elif kind == DISCARD:
-                stack.pop()
-                continue
-            elif kind == NEG or kind == RECIP:
-                x = stack.pop()
-                budget.add(x.shape, span)
-                t = engine.apply("neg" if kind == NEG else "reciprocal", x)
-                inputs = (x,)
-            elif kind == CALL:
-                n, params, kwargs = arg2
-                inputs = tuple(stack[-n:])
-                del stack[-n:]
-                t = _call(arg, inputs, params, kwargs, span, budget, sigmoid)
-            else:  # pragma: no cover - the compiler emits nothing else
-                raise AssertionError(kind)
+            for step, (opcode, arg, span) in enumerate(code):
+                if step % CLOCK_EVERY == 0:
+                    self.budget.clock(span)
+                HANDLERS[opcode](self, arg, span)
         except engine.EngineError as exc:
             raise engine_error(exc, span) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as exc:
@@ -341,58 +260,119 @@ def build(
             raise LimitExceeded(
                 "memory", None, None, f"out of memory at {where(span)}", span
             ) from None
-        if t.span is None:
+        return self.stack.pop()
+
+    # -- leaves ------------------------------------------------------------------------------
+    def push_input(self, name: str, span) -> None:
+        self.stack.append(
+            self.leaf(name, span, lambda: engine.Tensor(self.values[name], name=name))
+        )
+
+    def push_constant(self, name: str, span) -> None:
+        self.stack.append(
+            self.leaf(name, span, lambda: engine.constant(CONSTANTS[name], name=name))
+        )
+
+    def leaf(self, name: str, span, make) -> engine.Tensor:
+        """One leaf per name, however often it is used."""
+        t = self.leaves.get(name)
+        if t is None:
+            t = make()
+            self.budget.add(t.shape, span)
             t.span = span
+            self.leaves[name] = t
+        return t
+
+    def push_literal(self, value, span) -> None:
+        if type(value) is float:
+            self.budget.add((), span)
+            t = engine.constant(value)
+        else:
+            numbers, shape = value
+            self.budget.add(shape, span)
+            t = engine.constant(np.array(numbers, dtype=np.float64).reshape(shape))
+        t.span = span
+        self.stack.append(t)
+
+    # -- names -------------------------------------------------------------------------------
+    def load(self, name: str, span) -> None:
+        self.stack.append(self.env[name])
+
+    def store(self, name: str, span) -> None:
+        t = self.stack[-1]
+        self.env[name] = t
+        if t.name is None:  # `h = w1*x` names that node h; `h = x` is only an alias
+            t.name = name
+            t.span = span
+
+    def discard(self, arg, span) -> None:
+        self.stack.pop()
+
+    # -- ops ---------------------------------------------------------------------------------
+    def apply(self, call: Call, span) -> None:
+        """The op, after its output shape and work passed the budget (nothing allocated yet)."""
+        stack, n, attrs = self.stack, call.arity, call.attrs
+        operands = tuple(stack[-n:])
+        del stack[-n:]
+        op = engine.OPS[call.op]
+        shapes = [t.value.shape for t in operands]
+        shape = op.shape(*shapes, **attrs)
+        self.budget.add(shape, span, op.cost(shape, *shapes, **attrs))
+        t = make(op, operands, attrs)
+        t.span = span
+        if self.nonfinite < MAX_WARNINGS and not finite(t.value):
+            self.warn_nonfinite(t, operands, span)
         stack.append(t)
-        if (
-            nonfinite < MAX_WARNINGS
-            and not finite(t.value)
-            and all(finite(i.value) for i in inputs)
-        ):
-            nonfinite += 1
-            warnings.append(
+
+    def sigmoid_expanded(self, arg, span) -> None:
+        x = self.stack.pop()
+        for _ in range(EXPANDED_SIGMOID_NODES):
+            self.budget.add(x.shape, span)
+        t = engine.sigmoid_expanded(x)
+        new = [t]  # the nodes it made: each gets the sigmoid's span
+        while new:
+            node = new.pop()
+            if node.span is None and node is not x:
+                node.span = span
+                new.extend(node.inputs)
+        if self.nonfinite < MAX_WARNINGS and not finite(t.value):
+            self.warn_nonfinite(t, (x,), span)
+        self.stack.append(t)
+
+    def warn_nonfinite(self, t: engine.Tensor, operands: tuple, span) -> None:
+        """Say where finite inputs first give NaN or infinity (not where it only travels on)."""
+        if all(finite(i.value) for i in operands):
+            self.nonfinite += 1
+            self.warnings.append(
                 f"{engine.OPS[t.op].title} at {where(span)} gives "
                 f"{_nonfinite_word(t.value)} from finite inputs"
             )
-    return stack.pop()
 
 
-def _call(
-    name: str, operands: tuple, params: tuple, kwargs: dict, span, budget: Budget, sigmoid: str
+HANDLERS = {
+    Opcode.INPUT: Machine.push_input,
+    Opcode.CONSTANT: Machine.push_constant,
+    Opcode.LITERAL: Machine.push_literal,
+    Opcode.LOAD: Machine.load,
+    Opcode.STORE: Machine.store,
+    Opcode.DISCARD: Machine.discard,
+    Opcode.APPLY: Machine.apply,
+    Opcode.SIGMOID_EXPANDED: Machine.sigmoid_expanded,
+}
+
+
+def build(
+    program: Program,
+    values: dict,
+    budget: Budget,
+    warnings: list[str] | None = None,
+    leaves: dict | None = None,
 ) -> engine.Tensor:
-    if name == "sigmoid" and sigmoid == "expanded":
-        return _sigmoid_expanded(operands[0], span, budget)
-    if not params and not kwargs and len(operands) == 1 and name in ELEMENTWISE_UNARY:
-        budget.add(operands[0].shape, span)  # exp, tanh, ...: the shape of the operand
-        return engine.apply(name, operands[0])
-    op, tensors, attrs = engine.bind(name, operands + params, kwargs)
-    shape = engine.infer_shape(name, *[t.shape for t in tensors], **attrs)
-    work = None
-    if name == "matmul":
-        work = math.prod(shape) * tensors[0].shape[-1]
-    elif op.kind != "elementwise":
-        work = max(math.prod(shape), *[math.prod(t.shape) for t in tensors])
-    budget.add(shape, span, work)
-    return engine.apply(name, *tensors, **attrs)
-
-
-def _sigmoid_expanded(x: engine.Tensor, span, budget: Budget) -> engine.Tensor:
-    """1/(1+exp(-x)) from primitives, as the post draws it: negate, exp, add, reciprocal."""
-    for _ in range(4):
-        budget.add(x.shape, span)
-    budget.add((), span)
-    one = engine.constant(1.0)
-    nodes = [one]
-    t = engine.apply("neg", x)
-    nodes.append(t)
-    t = engine.apply("exp", t)
-    nodes.append(t)
-    t = engine.apply("add", one, t)
-    nodes.append(t)
-    t = engine.apply("reciprocal", t)
-    for node in nodes:
-        node.span = span
-    return t
+    """The output tensor of the program, every node carrying its source span."""
+    machine = Machine(
+        values, budget, [] if warnings is None else warnings, {} if leaves is None else leaves
+    )
+    return machine.run(program.code)
 
 
 def finite(v) -> bool:

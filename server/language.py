@@ -20,6 +20,8 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
+from enum import IntEnum, auto
+from typing import Any, NamedTuple
 
 import engine
 
@@ -36,28 +38,30 @@ from .errors import (
 
 #: Named constants the language knows; each is one constant node, shared by all its uses.
 CONSTANTS = {"pi": math.pi, "e": math.e}
-#: Callable functions: exactly the engine's op registry.
-FUNCTIONS = engine.FUNCTIONS
-#: Binary operators and the op each builds.
+
+
+def _operator_class(text: str) -> type:
+    """The ast class Python gives an operator written as `text`: "x + y" -> ast.Add."""
+    node = ast.parse(text, mode="eval").body
+    return type(node.op)
+
+
+#: Python's operators and the op each builds, from the registry's symbols (`+` -> add, `-x` ->
+#: neg). The 1/x of the reciprocal is a division that engine.is_reciprocal recognises.
 BINARY_OPS = {
-    ast.Add: "add",
-    ast.Sub: "sub",
-    ast.Mult: "mul",
-    ast.Div: "div",
-    ast.Pow: "pow",
-    ast.MatMult: "matmul",
+    _operator_class(f"x {op.symbol} y"): name
+    for name, op in engine.OPS.items()
+    if op.arity == 2 and op.symbol
 }
-OPERATOR_TEXT = {
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
-    ast.LShift: "<<",
-    ast.RShift: ">>",
-    ast.BitOr: "|",
-    ast.BitXor: "^",
-    ast.BitAnd: "&",
-    ast.Not: "not",
-    ast.Invert: "~",
+UNARY_OPS = {
+    _operator_class(op.symbol): name
+    for name, op in engine.OPS.items()
+    if op.arity == 1 and op.symbol and not op.symbol.startswith("1/")
 }
+#: The operators, as error messages list them.
+OPERATORS = [op.symbol for op in engine.OPS.values() if op.arity == 2 and op.symbol]
+#: Nodes the post's expanded sigmoid adds in place of one sigmoid node.
+EXPANDED_SIGMOID_NODES = engine.nodes_made(engine.sigmoid_expanded)
 #: Python the language refuses, with the words the error message uses.
 REFUSED = {
     ast.Attribute: "attribute access (a.b) is",
@@ -93,7 +97,7 @@ class Program:
     """A checked expression: instructions plus what the page needs to know about it."""
 
     source: str
-    code: list = field(default_factory=list)  # (kind, arg, arg2, span) tuples, see Compiler
+    code: list[Instruction] = field(default_factory=list)  # postfix, left to right
     inputs: list[tuple[str, Span]] = field(default_factory=list)  # in order of first appearance
     assigned: list[str] = field(default_factory=list)
     functions: list[str] = field(default_factory=list)
@@ -185,11 +189,17 @@ def _syntax_error(source: str, exc: SyntaxError) -> SyntaxErr | LimitExceeded:
 
 
 class _Columns:
-    """ast columns are UTF-8 byte offsets; the page counts characters. Converts per line."""
+    """ast columns are UTF-8 byte offsets; spans count code points (docs/api.md#spans)."""
 
     def __init__(self, source: str):
+        self.source = source
         self.ascii = source.isascii()
         self.lines = None if self.ascii else _NEWLINE.split(source)
+
+    def line_bytes(self, line: int) -> bytes:
+        lines = _NEWLINE.split(self.source)
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        return text.encode("utf-8", "surrogatepass")
 
     def span(self, node) -> Span:
         line, col = node.lineno, node.col_offset
@@ -210,18 +220,29 @@ class _Columns:
 # ---------------------------------------------------------------------------------------------
 # The compiler: an allowlist walk that emits instructions
 # ---------------------------------------------------------------------------------------------
-# Instruction kinds (tuples (kind, a, b, span)):
-#   INPUT name          push the input `name` (one node however often it is used)
-#   CONSTNAME name      push the named constant (pi, e)
-#   CONST value         push a constant leaf: a float, or (nested list, shape) for a list literal
-#   VAR name            push the value of an assigned name
-#   BINARY op           pop y, x; push op(x, y)
-#   RECIP               pop x; push reciprocal(x)  (the literal 1 in `1/x` is not a node)
-#   NEG                 pop x; push neg(x)
-#   CALL name (n, params, kwargs)   pop n operands; push name(*operands, *params, **kwargs)
-#   ASSIGN name         name the top of the stack (it stays there)
-#   DISCARD             pop (the value of a statement that is not the last)
-INPUT, CONSTNAME, CONST, VAR, BINARY, RECIP, NEG, CALL, ASSIGN, DISCARD = range(10)
+class Opcode(IntEnum):  # an IntEnum hashes in C: the interpreter looks one up per instruction
+    INPUT = auto()  # push the input `arg` (one leaf however often it is used)
+    CONSTANT = auto()  # push the named constant `arg` (pi, e): one leaf, shared
+    LITERAL = auto()  # push a constant leaf: a float, or (numbers, shape) of a list literal
+    LOAD = auto()  # push the value of the assigned name `arg`
+    APPLY = auto()  # pop arg.arity operands; push the op arg.op of them with arg.attrs
+    SIGMOID_EXPANDED = auto()  # pop x; push engine.sigmoid_expanded(x)
+    STORE = auto()  # name the top of the stack `arg` (it stays there)
+    DISCARD = auto()  # pop (the value of a statement that is not the last)
+
+
+class Call(NamedTuple):
+    """What APPLY applies: a registry op with its attrs checked at compile time."""
+
+    op: str
+    arity: int
+    attrs: dict
+
+
+class Instruction(NamedTuple):
+    opcode: Opcode
+    arg: Any
+    span: Span | None
 
 
 class Compiler:
@@ -262,7 +283,7 @@ class Compiler:
                 )
             handler(self, stmt)
             if i != last:
-                self.code.append((DISCARD, None, None, None))
+                self.code.append(Instruction(Opcode.DISCARD, None, None))
                 if isinstance(stmt, ast.Expr):
                     self.program.warnings.append(
                         f"the value of the statement at {where(self.span(stmt))} is not used "
@@ -299,7 +320,8 @@ class Compiler:
         op = BINARY_OPS.get(type(stmt.op))
         if op is None:
             raise NotAllowed(
-                f"the operator {OPERATOR_TEXT.get(type(stmt.op), '?')}= is not supported",
+                f"the operator {self.operator_text(_end(stmt.target), _start(stmt.value))} is not "
+                "supported",
                 self.span(stmt),
             )
         if name not in self.defined:
@@ -307,9 +329,9 @@ class Compiler:
                 f"'{name}' is updated at {where(self.span(stmt.target))} before it is assigned",
                 self.span(stmt.target),
             )
-        self.code.append((VAR, name, None, self.span(stmt.target)))
+        self.code.append(Instruction(Opcode.LOAD, name, self.span(stmt.target)))
         self.expr(stmt.value)
-        self.code.append((BINARY, op, None, self.span(stmt)))
+        self.code.append(Instruction(Opcode.APPLY, Call(op, 2, {}), self.span(stmt)))
         self.program.nodes += 1
         self.assign(name, stmt)
 
@@ -318,7 +340,7 @@ class Compiler:
             raise NotAllowed("the left side of = must be one name, as in h = w1*x", self.span(node))
         name = _normal(node.id)
         self.check_identifier(name, node)
-        if name in FUNCTIONS:
+        if name in engine.OPS:
             raise NotAllowed(
                 f"'{name}' is a function and cannot be assigned: choose another name",
                 self.span(node),
@@ -331,7 +353,7 @@ class Compiler:
         return name
 
     def assign(self, name: str, stmt) -> None:
-        self.code.append((ASSIGN, name, None, self.span(stmt)))
+        self.code.append(Instruction(Opcode.STORE, name, self.span(stmt)))
         if name not in self.defined:
             self.program.assigned.append(name)
         self.defined.add(name)
@@ -384,7 +406,7 @@ class Compiler:
         span = self.span(node)
         self.check_identifier(name, node)
         if name in self.defined:
-            return (), (VAR, name, None, span)
+            return (), Instruction(Opcode.LOAD, name, span)
         if name in self.assigned_at:
             raise UnknownName(
                 f"'{name}' is used at {where(span)} before it is assigned on line "
@@ -395,15 +417,15 @@ class Compiler:
             if name not in self.program.constants:
                 self.program.constants[name] = span
                 self.program.nodes += 1
-            return (), (CONSTNAME, name, None, span)
-        if name in FUNCTIONS:
+            return (), Instruction(Opcode.CONSTANT, name, span)
+        if name in engine.OPS:
             raise NotAllowed(
                 f"'{name}' is a function: call it, as in {name}(x) ({where(span)})", span
             )
         if name not in self.inputs:
             self.inputs[name] = span
             self.program.nodes += 1
-        return (), (INPUT, name, None, span)
+        return (), Instruction(Opcode.INPUT, name, span)
 
     def e_constant(self, node: ast.Constant):
         value = node.value
@@ -416,7 +438,7 @@ class Compiler:
             )
         if isinstance(value, (int, float)):
             self.program.nodes += 1
-            return (), (CONST, self.number(value, span), None, span)
+            return (), Instruction(Opcode.LITERAL, self.number(value, span), span)
         what = {str: "strings", bytes: "strings", complex: "complex numbers"}.get(
             type(value), f"the constant {type(value).__name__}"
         )
@@ -438,32 +460,32 @@ class Compiler:
         span = self.span(node)
         if isinstance(node.op, ast.UAdd):
             return (node.operand,), None
-        if not isinstance(node.op, ast.USub):
+        op = UNARY_OPS.get(type(node.op))
+        if op is None:
             raise NotAllowed(
-                f"the operator {OPERATOR_TEXT.get(type(node.op), '?')} is not "
+                f"the operator {self.operator_text(_start(node), _start(node.operand))} is not "
                 f"supported ({where(span)})",
                 span,
             )
         operand = node.operand
-        if _is_number(operand):  # -2 is one constant, not negate(2)
-            self.program.nodes += 1
-            return (), (CONST, -self.number(operand.value, span), None, span)
         self.program.nodes += 1
-        return (operand,), (NEG, None, None, span)
+        if op == "neg" and _is_number(operand):  # -2 is one constant, not negate(2)
+            return (), Instruction(Opcode.LITERAL, -self.number(operand.value, span), span)
+        return (operand,), Instruction(Opcode.APPLY, Call(op, 1, {}), span)
 
     def e_binop(self, node: ast.BinOp):
         span = self.span(node)
         op = BINARY_OPS.get(type(node.op))
         if op is None:
             raise NotAllowed(
-                f"the operator {OPERATOR_TEXT.get(type(node.op), '?')} is not "
-                f"supported ({where(span)}); the operators are + - * / ** @",
+                f"the operator {self.operator_text(_end(node.left), _start(node.right))} is not "
+                f"supported ({where(span)}); the operators are {' '.join(OPERATORS)}",
                 span,
             )
         self.program.nodes += 1
-        if op == "div" and _is_number(node.left) and node.left.value == 1:
-            return (node.right,), (RECIP, None, None, span)  # 1/x is the post's reciprocal
-        return (node.left, node.right), (BINARY, op, None, span)
+        if op == "div" and _is_number(node.left) and engine.is_reciprocal(node.left.value):
+            return (node.right,), Instruction(Opcode.APPLY, Call("reciprocal", 1, {}), span)
+        return (node.left, node.right), Instruction(Opcode.APPLY, Call(op, 2, {}), span)
 
     def e_call(self, node: ast.Call):
         span = self.span(node)
@@ -479,7 +501,7 @@ class Compiler:
         self.check_identifier(name, func)
         op = engine.OPS.get(name)
         if op is None:
-            hints = suggest(name, FUNCTIONS)
+            hints = suggest(name, engine.OPS)
             hint = f"; did you mean {hints[0]}?" if hints else ""
             raise UnknownFunction(
                 f"unknown function '{name}' at {where(self.span(func))}{hint}",
@@ -489,39 +511,50 @@ class Compiler:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.refuse(arg)
-        args = node.args
-        if len(args) < op.arity:
-            raise ArgumentErr(
-                f"{name} takes {op.arity} operand(s), got {len(args)} ({where(span)})", span
-            )
-        params = list(op.params)
-        if len(args) > op.arity + len(params):
-            extra = f" then {', '.join(params)}" if params else ""
-            raise ArgumentErr(
-                f"{name} takes {op.arity} operand(s){extra}, got {len(args)} "
-                f"arguments ({where(span)})",
-                span,
-            )
-        positional = tuple(self.literal(a, params[i]) for i, a in enumerate(args[op.arity :]))
+        names = list(op.params)
+        operands = node.args[: op.arity]
+        # params are literals; arguments past them stay syntax, for the binder to count
+        extra = [
+            self.literal(a, names[k]) if k < len(names) else a
+            for k, a in enumerate(node.args[op.arity :])
+        ]
         kwargs = {}
         for kw in node.keywords:
-            kspan = self.span(kw)
             if kw.arg is None:
+                kspan = self.span(kw)
                 raise NotAllowed(f"**keyword arguments are not allowed ({where(kspan)})", kspan)
-            if kw.arg not in op.params:
-                known = ", ".join(params) or "none"
-                hints = suggest(kw.arg, params)
-                raise ArgumentErr(
-                    f"{name} has no keyword '{kw.arg}' (its keywords: {known}) ({where(kspan)})",
-                    kspan,
-                    hints,
-                )
-            if kw.arg in kwargs or params.index(kw.arg) < len(positional):
-                raise ArgumentErr(f"{name} got '{kw.arg}' twice ({where(kspan)})", kspan)
-            kwargs[kw.arg] = self.literal(kw.value, kw.arg)
+            kwargs[kw.arg] = kw.value if kw.arg not in op.params else self.literal(kw.value, kw.arg)
+        try:
+            _, _, attrs = engine.bind(name, (*operands, *extra), kwargs)
+        except engine.ArgumentError as exc:
+            raise self.argument_error(exc, node) from None
         self.functions.setdefault(name, None)
-        self.program.nodes += 5 if name == "sigmoid" and self.sigmoid == "expanded" else 1
-        return tuple(args[: op.arity]), (CALL, name, (op.arity, positional, kwargs), span)
+        if name == "sigmoid" and self.sigmoid == "expanded":
+            self.program.nodes += EXPANDED_SIGMOID_NODES
+            return tuple(operands), Instruction(Opcode.SIGMOID_EXPANDED, None, span)
+        self.program.nodes += 1
+        return tuple(operands), Instruction(Opcode.APPLY, Call(name, op.arity, attrs), span)
+
+    def argument_error(self, exc: engine.ArgumentError, call: ast.Call) -> ArgumentErr:
+        """The binder's error, underlining the argument it blames (else the whole call)."""
+        blamed, hints = call, []
+        if isinstance(exc.argument, int) and exc.argument < len(call.args):
+            blamed = call.args[exc.argument]
+        elif isinstance(exc.argument, str):
+            params = engine.OPS[_normal(call.func.id)].params
+            for kw in call.keywords:
+                if kw.arg == exc.argument:
+                    blamed = kw
+                    hints = [] if kw.arg in params else suggest(kw.arg, params)
+        span = self.span(blamed)
+        return ArgumentErr(f"{exc} ({where(span)})", span, hints)
+
+    def operator_text(self, start: tuple[int, int], end: tuple[int, int]) -> str:
+        """The operator the user wrote: the source between two (line, byte column) positions."""
+        if start[0] != end[0]:
+            return "?"
+        text = self.cols.line_bytes(end[0])[start[1] : end[1]].decode("utf-8", "replace")
+        return text.strip(" \t()") or "?"
 
     def e_list(self, node: ast.List):
         """A list literal of numbers is one constant tensor; its shape is found level by level."""
@@ -570,7 +603,7 @@ class Compiler:
                 )
             values.append(self.list_number(item))
         self.program.nodes += 1
-        return (), (CONST, (values, tuple(shape)), None, span)
+        return (), Instruction(Opcode.LITERAL, (values, tuple(shape)), span)
 
     def list_number(self, node) -> float:
         span = self.span(node)
@@ -637,6 +670,14 @@ EXPRESSIONS = {
     ast.List: Compiler.e_list,
     ast.Tuple: Compiler.e_tuple,
 }
+
+
+def _start(node) -> tuple[int, int]:
+    return node.lineno, node.col_offset
+
+
+def _end(node) -> tuple[int, int]:
+    return node.end_lineno, node.end_col_offset
 
 
 def _is_number(node) -> bool:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse as StarletteJSONResponse
 
 
-class JSONResponse(Response):
+class JSONResponse(StarletteJSONResponse):
     """orjson-encoded JSON. Engine values are already JSON-ready, non-finite numbers included
-    (the strings "NaN", "Infinity", "-Infinity"); orjson itself never writes a bare NaN token."""
-
-    media_type = "application/json"
+    (the strings "NaN", "Infinity", "-Infinity"); orjson itself never writes a bare NaN token.
+    (A JSONResponse, so FastAPI documents the routes' response models as JSON.)"""
 
     def render(self, content: Any) -> bytes:
         try:

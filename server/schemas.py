@@ -1,32 +1,73 @@
-"""Request bodies: pydantic models, read with orjson (which refuses bare NaN tokens and lone
-surrogates, unlike the standard library's json that FastAPI uses by default)."""
+"""Every request and response body of the API as pydantic models: one file, what /openapi.json says.
+
+Requests are read with orjson (which refuses bare NaN tokens and lone surrogates, unlike the
+standard library's json that FastAPI uses by default) and validated with these models. Responses
+are plain dicts encoded by orjson (server/responses.py): their models here only describe them for
+the OpenAPI document and are never run on a response (that would cost the throughput the
+benchmarks measure). tests/server/test_openapi.py holds the two together: it checks every answer
+of the live server against the document.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError
+from pydantic.json_schema import models_json_schema
+from typing_extensions import TypeAliasType
 
+from .config import Limits
 from .errors import BadRequest
 
 
+def _absent(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+#: A field that is left out when it does not apply, and never null.
+def sometimes(description: str) -> Any:
+    return Field(None, description=description, json_schema_extra=_absent)
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers and values: non-finite numbers are strings (docs/trace-format.md, "Numbers")
+# ---------------------------------------------------------------------------------------------
+Number = TypeAliasType("Number", float | Literal["NaN", "Infinity", "-Infinity"])
+Value = TypeAliasType("Value", Number | Annotated[list["Value"], Field(min_length=1)])
+Span = TypeAliasType("Span", tuple[int, int, int, int])
+"""[line, col, end_line, end_col]: lines from 1, columns from 0 in characters, end exclusive."""
+
+
+class Answer(BaseModel):
+    """A response body: every field it may have is listed (additionalProperties: false)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests
+# ---------------------------------------------------------------------------------------------
 class ParseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    expression: str = Field(description="The expression, e.g. 1/(1+exp(-z))")
+    # maxLength is the server's max_expression_chars, set in the document by `openapi_schemas`
+    # (the limit is configurable); the service enforces it, so a longer text gets the 422 that
+    # names the limit, as every other limit does.
+    expression: str = Field(min_length=1, description="The expression, e.g. 1/(1+exp(-z))")
     sigmoid: Literal["node", "expanded"] = Field(
         "node", description="Count sigmoid(x) as one node or as the post's four"
     )
 
 
 class CheckRequest(ParseRequest):
-    inputs: dict[str, Any] = Field(
+    # Values are checked by the service, which names the input and its span (422 bad_input).
+    inputs: dict[str, SkipValidation[Value]] = Field(
         default_factory=dict,
         description='Input name -> number, nested list, or "NaN" / "Infinity" / "-Infinity"',
     )
-    seed: Any = Field(
+    seed: SkipValidation[Value | None] = Field(
         None, description="Upstream gradient of the output; default ones of its shape"
     )
 
@@ -35,16 +76,247 @@ class GraphRequest(CheckRequest):
     check: bool = Field(False, description="Also run the numerical gradient check")
 
 
+class DiagnoseRequest(ParseRequest):
+    """/api/parse's request for a live check: an empty text or one over the length limit is one
+    more refusal to report, with status 200 (the page checks as the user types)."""
+
+    expression: str = Field(description="The expression as typed so far")
+
+
+#: The bodies the routes read themselves, and those whose expression has the length limit.
+LENGTH_LIMITED = (ParseRequest, CheckRequest, GraphRequest)
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (*LENGTH_LIMITED, DiagnoseRequest)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: {"error": {...}} (server/errors.py)
+# ---------------------------------------------------------------------------------------------
+class LimitInfo(Answer):
+    name: str = Field(description="The limit, e.g. max_nodes (docs/api.md, Limits)")
+    value: float | None = Field(description="The value met; null when the parser cannot say")
+    max: float
+
+
+class ErrorDetail(Answer):
+    code: str = Field(description="bad_request, syntax_error, limit_exceeded, ... (docs/api.md)")
+    message: str = Field(description="What and where, in a sentence")
+    span: Span | None = Field(description="Where in the expression, or null")
+    suggestions: list[str] = Field(description="Close names, e.g. tanh for tahn")
+    limit: LimitInfo = sometimes("The limit met (limit_exceeded, body_too_large, timeout)")
+
+
+class ErrorResponse(Answer):
+    error: ErrorDetail
+
+
+# ---------------------------------------------------------------------------------------------
+# The trace (docs/trace-format.md)
+# ---------------------------------------------------------------------------------------------
+class Node(Answer):
+    id: str
+    op: str = Field(description='An op of GET /api/ops, or "input" or "const" for a leaf')
+    label: str
+    tex: str = sometimes("LaTeX of the node's display name")
+    name: str | None
+    inputs: list[str]
+    attrs: dict[str, Any] = Field(description='The op\'s non-tensor arguments, e.g. {"axis": 1}')
+    shape: list[int]
+    value: Value
+    grad: Value | None
+    requires_grad: bool
+    span: Span | None
+
+
+class Reduction(Answer):
+    axes: list[int]
+    from_shape: list[int]
+    to_shape: list[int]
+
+
+class Edge(Answer):
+    id: str
+    source: str
+    target: str
+    index: int
+    upstream: Value | None
+    local: Value | None = Field(description="Elementwise ops only; null for vector-Jacobian ones")
+    local_formula: str | None = Field(description="LaTeX in the registry's words (x, y, ans)")
+    local_formula_named: str = sometimes("The same LaTeX in the graph's names")
+    downstream: Value | None
+    reduction: Reduction | None
+
+
+class Step(Answer):
+    node: str
+    op: str
+    label: str
+    upstream: Value
+    edges: list[str]
+
+
+class Contribution(Answer):
+    edge: str
+    value: Value
+
+
+class FanOut(Answer):
+    node: str
+    contributions: list[Contribution]
+    sum: Value
+
+
+class Trace(Answer):
+    output: str
+    nodes: list[Node]
+    edges: list[Edge]
+    forward: list[str]
+    steps: list[Step]
+    fanout: list[FanOut]
+    gradients: dict[str, Value]
+
+
+# ---------------------------------------------------------------------------------------------
+# The numerical check (engine.gradcheck)
+# ---------------------------------------------------------------------------------------------
+class Comparison(Answer):
+    analytic: Value
+    numeric: Value
+    max_abs_error: Number
+    max_rel_error: Number
+    ok: bool
+
+
+class InputCheck(Comparison):
+    node: str
+    name: str | None
+    kink: bool
+
+
+class EdgeCheck(Comparison):
+    edge: str
+    source: str
+    target: str
+    kink: bool
+    local: Comparison = sometimes("Elementwise ops: the local gradient against its estimate")
+
+
+class Kink(Answer):
+    node: str
+    op: str
+    message: str
+
+
+class CheckReport(Answer):
+    eps: float
+    rtol: float
+    atol: float
+    ok: bool
+    inputs: list[InputCheck]
+    edges: list[EdgeCheck]
+    kinks: list[Kink]
+
+
+# ---------------------------------------------------------------------------------------------
+# Responses
+# ---------------------------------------------------------------------------------------------
+WARNINGS = "Sentences about numeric trouble, unused inputs, ...; left out when there are none"
+
+
+class GraphResponse(Trace):
+    expression: str
+    inputs: list[str] = Field(description="The input names, in order of first appearance")
+    check: CheckReport = sometimes('The numerical check, when the request asked "check": true')
+    warnings: list[str] = sometimes(WARNINGS)
+
+
+class CheckResponse(Answer):
+    expression: str
+    inputs: list[str]
+    check: CheckReport
+    warnings: list[str] = sometimes(WARNINGS)
+
+
+class InputUse(Answer):
+    name: str
+    span: Span = Field(description="Its first use")
+
+
+class ParseResponse(Answer):
+    inputs: list[InputUse]
+    assigned: list[str]
+    functions: list[str]
+    constants: list[str]
+    nodes: int = Field(description="An upper bound of the graph's size")
+    warnings: list[str]
+
+
+class DiagnoseResponse(Answer):
+    ok: bool
+    error: ErrorDetail | None = Field(description="The refusal /api/parse would answer, or null")
+    parse: ParseResponse | None = Field(description="What /api/parse answers, or null")
+
+
+class Example(Answer):
+    id: str
+    title: str
+    description: str
+    expression: str
+    inputs: dict[str, Value]
+    options: dict[str, Any] = sometimes('Request options it needs, e.g. {"sigmoid": "expanded"}')
+
+
+class OpInfo(Answer):
+    name: str
+    title: str
+    arity: int
+    kind: Literal["elementwise", "vjp"]
+    description: str
+    signature: str = Field(description='e.g. "sum(x, axis=None, keepdims=False)"')
+    operator: str | None = Field(description='The symbol: "+", "-x", "1/x"; null for a function')
+    precedence: int | None = Field(description="How tightly the symbol binds (higher: tighter)")
+    formulas: list[str | None] = Field(description="LaTeX of the local derivative per input")
+    domain: list[str]
+    params: dict[str, Any]
+    convention: str | None
+
+
+class LimitsResponse(Answer):
+    limits: Limits
+    constants: dict[str, float]
+    operators: list[str]
+
+
+class Health(Answer):
+    ok: Literal[True]
+
+
+# ---------------------------------------------------------------------------------------------
+# The OpenAPI document
+# ---------------------------------------------------------------------------------------------
 def body_schema(model: type[BaseModel]) -> dict:
-    """The OpenAPI request body of a route that reads its body itself."""
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
+    """The OpenAPI request body of a route that reads its body itself (see `openapi_schemas`)."""
+    assert model in REQUEST_MODELS, model
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
 
 
+def openapi_schemas(limits: Limits) -> dict:
+    """The request models for components/schemas (FastAPI does not see bodies read by hand),
+    with this server's expression length limit."""
+    _, top = models_json_schema(
+        [(m, "validation") for m in REQUEST_MODELS], ref_template="#/components/schemas/{model}"
+    )
+    schemas = top["$defs"]
+    for model in LENGTH_LIMITED:
+        schemas[model.__name__]["properties"]["expression"]["maxLength"] = (
+            limits.max_expression_chars
+        )
+    return schemas
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a request body
+# ---------------------------------------------------------------------------------------------
 async def read_body(request: Request) -> bytes:
     """The raw body, once the content type says JSON; 400 otherwise."""
     ctype = request.headers.get("content-type", "")

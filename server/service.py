@@ -71,7 +71,7 @@ def run(
     budget = Budget(limits, deadline, inline_cap)
     leaves: dict[str, engine.Tensor] = {}
     with np.errstate(all="ignore"):
-        out = build(program, values, budget, sigmoid, warnings, leaves)
+        out = build(program, values, budget, warnings, leaves)
         if seed is not None:
             seed = to_array(seed, "the seed (upstream of the output)", limits)
             if seed.shape != out.shape:
@@ -111,34 +111,22 @@ def run(
 
 def gradcheck(out: engine.Tensor, limits: Limits) -> dict:
     """engine.gradcheck, after refusing a check that would cost more than the limits allow."""
-    order, _ = engine.topological_order(out)
-    leaf_elements = sum(t.value.size for t in order if not t.inputs and t.requires_grad)
-    graph_elements = sum(t.value.size for t in order)
-    edges = [
-        (node, inp)
-        for node in order
-        for k, inp in enumerate(node.inputs)
-        if inp.requires_grad and engine.OPS[node.op].rules()[k] is not None
-    ]
-    evaluations = 2 * leaf_elements * len(order) + 2 * sum(inp.value.size for _, inp in edges)
-    work = 2 * leaf_elements * graph_elements + 2 * sum(
-        inp.value.size * node.value.size for node, inp in edges
-    )
+    cost = engine.check_cost(out)
+    evaluations, work = cost["evaluations"], cost["work"]
     if evaluations > limits.max_check_evaluations:
         raise LimitExceeded(
             "max_check_evaluations",
             evaluations,
             limits.max_check_evaluations,
-            f"the numerical check would take {evaluations:,} op evaluations, "
-            f"over the limit of {limits.max_check_evaluations:,}: use smaller "
-            "tensors or fewer inputs",
+            f"the numerical check would take {evaluations:,} op evaluations, over the limit of "
+            f"{limits.max_check_evaluations:,}: use smaller tensors or fewer inputs",
         )
     if work > limits.max_check_work:
         raise LimitExceeded(
             "max_check_work",
             work,
             limits.max_check_work,
-            f"the numerical check would take {work:,} element operations, over "
-            f"the limit of {limits.max_check_work:,}: use smaller tensors",
+            f"the numerical check would take {work:,} element operations, over the limit of "
+            f"{limits.max_check_work:,}: use smaller tensors",
         )
-    return engine.gradcheck(out, max_evaluations=max(evaluations, 1))
+    return engine.gradcheck(out)

@@ -2,12 +2,12 @@
 // each to the views that render it. `detail` carries what changed, never the whole state.
 
 export const EVENTS = Object.freeze({
-  examples: 'examples', // GET /api/examples answered (the preset menu)
-  ops: 'ops', // GET /api/ops answered (op titles and descriptions)
-  source: 'source', // expression, input texts or options changed (by a preset or the URL)
-  parsed: 'parsed', // /api/parse answered while typing: detected inputs, or a syntax error
-  status: 'status', // idle | loading | ready | error, with the error if any
-  trace: 'trace', // a new graph and its timeline arrived
+  examples: 'examples', // GET /api/examples and /api/ops answered (the preset menu, op titles)
+  source: 'source', // a whole source was loaded (a preset or the URL)
+  edited: 'edited', // the expression, an input text or an option was changed by hand
+  parsed: 'parsed', // the live check answered for the typed text: its inputs, or an error
+  status: 'status', // a run started, failed or finished: idle | loading | ready | error
+  trace: 'trace', // a new graph and its timeline arrived: detail {receivedAt} (for the timings)
   position: 'position', // the timeline moved: detail {from, to}
   playing: 'playing', // play / pause
   check: 'check', // the numerical check was switched on or off

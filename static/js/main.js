@@ -4,7 +4,7 @@ import { decodeState } from './logic/urlstate.js';
 import { Store } from './store.js';
 import { mountChain, renderChain, renderChainPosition } from './views/chain.js';
 import {
-  mountEditor, renderError, renderInputErrors, renderInputs, renderPresets, renderRunStatus, renderSource,
+  mountEditor, renderEdited, renderError, renderInputs, renderPresets, renderRunStatus, renderSource,
   renderSourceFocus, renderStale, renderWarnings,
 } from './views/editor.js';
 import { fitGraph, mountGraph, renderGraph, updateGraph, zoomBy } from './views/graph.js';
@@ -22,7 +22,7 @@ const panels = {
   step: $('[data-panel="step"]'),
   chain: $('[data-panel="chain"]'),
 };
-// figures for the page benchmark (bench/bench_page.py) and the tests
+// figures for the page benchmark (bench/bench_page.py): one record per graph drawn
 const timings = { draws: [] };
 
 mountEditor(panels.source, store);
@@ -38,16 +38,24 @@ panels.graph.querySelector('[data-zoom="fit"]').addEventListener('click', () => 
 const on = (type, fn) => store.addEventListener(type, (ev) => fn(store.state, ev.detail ?? {}));
 
 on(EVENTS.examples, (s) => renderPresets(panels.source, s));
-on(EVENTS.source, (s) => { renderSource(panels.source, s); renderError(panels.source, s); });
-on(EVENTS.parsed, (s, d) => { if (!d.error) renderInputs(panels.source, s); renderError(panels.source, s); });
-on(EVENTS.status, (s, d) => {
+on(EVENTS.source, (s) => renderSource(panels.source, s));
+on(EVENTS.edited, (s) => renderEdited(panels.source, s));
+on(EVENTS.parsed, (s, d) => {
+  if (!d.error) {
+    renderInputs(panels.source, s);
+    renderStale(panels.source, s);
+    renderWarnings(panels.source, s);
+  }
+  renderError(panels.source, s);
+});
+on(EVENTS.status, (s) => {
   renderRunStatus(panels.source, s);
   renderError(panels.source, s);
-  if (d.inputErrors) renderInputErrors(panels.source, d.inputErrors);
+  renderCheckToggle(panels.step, s);
   document.body.dataset.status = s.status;
 });
-on(EVENTS.trace, (s) => {
-  const t0 = store.receivedAt ?? performance.now();
+on(EVENTS.trace, (s, d) => {
+  const t0 = d.receivedAt;
   const layout = renderGraph(graph, s);
   renderInputs(panels.source, s);
   renderWarnings(panels.source, s);
@@ -129,19 +137,17 @@ async function start() {
   await store.loadReference();
   const restored = decodeState(window.location.search);
   if (restored) {
-    store.state.check = restored.check;
-    store.state.chain = restored.chain;
-    renderCheckToggle(panels.step, store.state);
-    store.setSource({ expression: restored.expression, inputs: restored.inputs, options: restored.options });
-    await store.run({ position: restored.position });
+    await store.restore(restored);
   } else if (store.state.examples.length) {
     await store.applyExample(store.state.examples[0].id);
   } else {
     store.setSource({ expression: '1/(1+exp(-z))', inputs: { z: '0' } });
-    await store.run();
+    await store.runTyped();
   }
   document.body.dataset.ready = '1';
 }
 
-window.backprop = { store, timings, graph };
+// The one debugging hook (docs/page.md): the store and the drawing timings, for the browser
+// tests, bench/bench_page.py and the devtools console. Nothing in the page reads it.
+window.backprop = { store, timings };
 start();

@@ -2,9 +2,10 @@
 // one of EVENTS; views never change state themselves, they call the store's methods.
 import { api, ApiError } from './api.js';
 import { EVENTS } from './events.js';
-import { DEFAULT_INPUT, formatInputValue, parseInputText } from './logic/inputs.js';
-import { buildTimeline, clampPosition } from './logic/timeline.js';
 import { chainInputs, defaultChainInput } from './logic/chain.js';
+import { DEFAULT_INPUT, formatInputValue, parseInputText } from './logic/inputs.js';
+import { sameSource, typedSource } from './logic/source.js';
+import { buildTimeline, clampPosition } from './logic/timeline.js';
 import { encodeState } from './logic/urlstate.js';
 
 const PLAY_INTERVAL_MS = 900;
@@ -17,16 +18,19 @@ export class Store extends EventTarget {
       examples: [],
       exampleId: null,
       ops: {}, // op name -> {title, description, formulas, convention, ...}
+      // the source being typed
       expression: '',
       inputTexts: {}, // name -> the field's text (kept for names that come back)
       inputOrder: [], // the inputs the expression uses now
       options: {},
-      parseError: null,
-      runError: null,
-      status: 'idle',
+      // errors, each with the expression it is about: the editor shows only the current text's
+      parseError: null, // {expression, error}: the live check's answer
+      runError: null, // {source, error}: the last failed run
+      status: 'idle', // idle | loading | ready | error: the last run
+      // what the graph shows
       trace: null,
       timeline: null,
-      shown: null, // {expression, inputs, options} that the trace was computed for
+      shown: null, // the source {expression, inputs, options} the trace was computed for
       position: 0,
       playing: false,
       check: false,
@@ -52,12 +56,7 @@ export class Store extends EventTarget {
     ]);
     this.state.examples = examples ?? [];
     this.state.ops = Object.fromEntries((ops ?? []).map((o) => [o.name, o]));
-    this.emit(EVENTS.ops);
     this.emit(EVENTS.examples);
-  }
-
-  opTitle(op) {
-    return this.state.ops[op]?.title ?? op;
   }
 
   // -- the source: expression, inputs, options --------------------------------------------
@@ -71,6 +70,7 @@ export class Store extends EventTarget {
     // a permalink to a preset shows that preset in the menu
     s.exampleId = exampleId ?? s.examples.find((e) => e.expression === expression)?.id ?? null;
     s.parseError = null;
+    s.runError = null;
     this.emit(EVENTS.source);
     this.parseSoon(0);
   }
@@ -81,22 +81,41 @@ export class Store extends EventTarget {
     const inputs = Object.fromEntries(Object.entries(ex.inputs ?? {}).map(([k, v]) => [k, formatInputValue(v)]));
     const options = { ...(ex.options ?? {}), ...pickOptions(ex) };
     this.setSource({ expression: ex.expression, inputs, options, exampleId: id });
-    return this.run({ position: 0 });
+    return this.runTyped({ position: 0 });
+  }
+
+  /** Open a permalink's view: its source run at its position, with its check and chain input. */
+  restore({ expression, inputs, options, position, check, chain }) {
+    this.state.check = !!check;
+    this.state.chain = chain ?? null;
+    this.emit(EVENTS.check);
+    this.setSource({ expression, inputs, options });
+    return this.runTyped({ position });
   }
 
   setExpression(text) {
-    this.state.expression = text;
-    this.state.exampleId = null;
+    const s = this.state;
+    s.expression = text;
+    s.exampleId = null;
+    this.edited();
     this.parseSoon(PARSE_DELAY_MS);
   }
 
   setInputText(name, text) {
     this.state.inputTexts[name] = text;
+    this.edited();
   }
 
   setOption(key, value) {
     if (value === null || value === undefined) delete this.state.options[key];
     else this.state.options[key] = value;
+    this.edited();
+  }
+
+  /** The typed source changed: a run error about the old one no longer applies. */
+  edited() {
+    this.state.runError = null;
+    this.emit(EVENTS.edited);
   }
 
   /** Per-input problems with the typed text: {name: message}. */
@@ -114,58 +133,68 @@ export class Store extends EventTarget {
     this._parseTimer = setTimeout(() => this.parseNow(), delay);
   }
 
+  /** The live check (POST /api/diagnose): the text's inputs, or its error with a span. */
   async parseNow() {
     this._parseAbort?.abort();
     const ctrl = new AbortController();
     this._parseAbort = ctrl;
-    const text = this.state.expression;
+    const s = this.state;
+    const text = s.expression;
+    let answer;
     try {
-      const res = await api.parse(text, ctrl.signal);
-      if (text !== this.state.expression) return;
-      const names = res.inputs.map((i) => i.name);
-      for (const n of names) if (!(n in this.state.inputTexts)) this.state.inputTexts[n] = DEFAULT_INPUT;
-      this.state.inputOrder = names;
-      this.state.parseError = null;
-      this._parsedFor = text;
-      this.emit(EVENTS.parsed, { inputs: names, assigned: res.assigned ?? [] });
+      answer = await api.diagnose({ expression: text, ...sigmoidOption(s.options) }, ctrl.signal);
     } catch (err) {
-      if (err.name === 'AbortError' || text !== this.state.expression) return;
-      this.state.parseError = err instanceof ApiError ? err : new ApiError({ message: String(err) });
-      this.emit(EVENTS.parsed, { error: this.state.parseError });
+      if (err.name === 'AbortError') return;
+      answer = { ok: false, error: err };
     }
+    if (text !== s.expression) return;
+    if (!answer.ok) {
+      const error = answer.error instanceof ApiError ? answer.error : new ApiError(answer.error, 200);
+      s.parseError = { expression: text, error };
+      this.emit(EVENTS.parsed, { error });
+      return;
+    }
+    const names = answer.parse.inputs.map((i) => i.name);
+    for (const n of names) if (!(n in s.inputTexts)) s.inputTexts[n] = DEFAULT_INPUT;
+    s.inputOrder = names;
+    s.parseError = null;
+    this._parsedFor = text;
+    this.emit(EVENTS.parsed, { inputs: names });
   }
 
   // -- running ----------------------------------------------------------------------------
-  /** POST /api/graph for the current source; `position` is where the timeline starts. */
-  async run({ position = 0 } = {}) {
+  /** Run what is typed (Run, Ctrl+Enter, a preset): its inputs detected first, fields checked. */
+  async runTyped({ position = 0 } = {}) {
     const s = this.state;
     this.pause();
     if (s.expression !== this._parsedFor) {
       // the input fields must match the text being run: detect its inputs first
       clearTimeout(this._parseTimer);
       await this.parseNow();
-      if (s.parseError) {
-        s.runError = s.parseError;
-        s.status = 'error';
-        this.emit(EVENTS.status);
+      if (s.parseError?.expression === s.expression) {
+        this.failed(typedSource(s), s.parseError.error);
         return;
       }
     }
-    const inputErrors = this.inputErrors();
-    if (Object.keys(inputErrors).length) {
-      s.runError = new ApiError({ code: 'input', message: 'Some inputs are not numbers: see the fields below.' }, 0);
-      s.status = 'error';
-      this.emit(EVENTS.status, { inputErrors });
+    if (Object.keys(this.inputErrors()).length) {
+      const error = new ApiError({ code: 'input', message: 'Some inputs are not numbers: see the fields below.' }, 0);
+      this.failed(typedSource(s), error);
       return;
     }
+    await this.run({ source: typedSource(s), position });
+  }
+
+  /**
+   * POST /api/graph for `source` ({expression, inputs: {name: field text}, options}) and show
+   * its graph at `position`. The typed source is not read here: the numerical check re-runs
+   * the source shown while other text may be typed.
+   */
+  async run({ source, position = 0 }) {
+    const s = this.state;
+    this.pause();
     const inputs = {};
-    const texts = {};
-    for (const name of s.inputOrder) {
-      inputs[name] = parseInputText(s.inputTexts[name]).value;
-      texts[name] = s.inputTexts[name].trim();
-    }
-    const body = { expression: s.expression, inputs, ...s.options };
-    const shown = { expression: s.expression, inputs: texts, options: { ...s.options } };
+    for (const [name, text] of Object.entries(source.inputs)) inputs[name] = parseInputText(text).value;
+    const body = { expression: source.expression, inputs, ...source.options };
     if (s.check) body.check = true;
     this._runAbort?.abort();
     const ctrl = new AbortController();
@@ -173,34 +202,39 @@ export class Store extends EventTarget {
     const seq = ++this._runSeq;
     s.status = 'loading';
     this.emit(EVENTS.status);
+    let trace;
     try {
-      const trace = await api.graph(body, ctrl.signal);
-      if (seq !== this._runSeq) return;
-      this.receivedAt = performance.now();
-      s.trace = trace;
-      s.timeline = buildTimeline(trace);
-      s.shown = shown;
-      s.runError = null;
-      s.parseError = null;
-      s.status = 'ready';
-      const names = chainInputs(trace).map((n) => n.name ?? n.id);
-      if (!names.includes(s.chain)) {
-        const best = defaultChainInput(trace);
-        s.chain = best ? best.name ?? best.id : null;
-      }
-      const from = s.position;
-      s.position = clampPosition(s.timeline, position);
-      this.emit(EVENTS.status);
-      this.emit(EVENTS.trace);
-      this.emit(EVENTS.position, { from, to: s.position, fresh: true });
-      this.emit(EVENTS.chain);
-      this.emit(EVENTS.url);
+      trace = await api.graph(body, ctrl.signal);
     } catch (err) {
       if (err.name === 'AbortError' || seq !== this._runSeq) return;
-      s.runError = err instanceof ApiError ? err : new ApiError({ message: String(err) });
-      s.status = 'error';
-      this.emit(EVENTS.status);
+      this.failed(source, err instanceof ApiError ? err : new ApiError({ message: String(err) }));
+      return;
     }
+    if (seq !== this._runSeq) return;
+    const receivedAt = performance.now();
+    s.trace = trace;
+    s.timeline = buildTimeline(trace);
+    s.shown = { expression: source.expression, inputs: { ...source.inputs }, options: { ...source.options } };
+    if (sameSource(s.runError?.source, source)) s.runError = null;
+    s.status = 'ready';
+    const names = chainInputs(trace).map((n) => n.name ?? n.id);
+    if (!names.includes(s.chain)) {
+      const best = defaultChainInput(trace);
+      s.chain = best ? best.name ?? best.id : null;
+    }
+    const from = s.position;
+    s.position = clampPosition(s.timeline, position);
+    this.emit(EVENTS.status);
+    this.emit(EVENTS.trace, { receivedAt });
+    this.emit(EVENTS.position, { from, to: s.position, fresh: true });
+    this.emit(EVENTS.chain);
+    this.emit(EVENTS.url);
+  }
+
+  failed(source, error) {
+    this.state.runError = { source, error };
+    this.state.status = 'error';
+    this.emit(EVENTS.status);
   }
 
   // -- the timeline -----------------------------------------------------------------------
@@ -264,24 +298,10 @@ export class Store extends EventTarget {
     s.check = !!on;
     this.emit(EVENTS.check);
     this.emit(EVENTS.url);
-    // the check costs extra forward passes on the server: ask for it only when switched on
-    if (s.check && s.trace && !s.trace.check && s.shown) this.rerunShown();
-  }
-
-  /** Run again what is shown (not what is being typed), keeping the position. */
-  rerunShown() {
-    const s = this.state;
-    const typed = { expression: s.expression, texts: { ...s.inputTexts }, order: s.inputOrder, options: s.options };
-    s.expression = s.shown.expression;
-    s.inputTexts = { ...s.inputTexts, ...s.shown.inputs };
-    s.inputOrder = Object.keys(s.shown.inputs);
-    s.options = { ...s.shown.options };
-    const done = this.run({ position: s.position });
-    s.expression = typed.expression;
-    s.inputTexts = typed.texts;
-    s.inputOrder = typed.order;
-    s.options = typed.options;
-    return done;
+    // the check costs extra forward passes on the server: ask for it only when switched on,
+    // for the graph shown (not for what is being typed), at the same step
+    if (s.check && s.trace && !s.trace.check && s.shown) return this.run({ source: s.shown, position: s.position });
+    return Promise.resolve();
   }
 
   setChain(name) {
@@ -310,4 +330,9 @@ function pickOptions(example) {
   const out = {};
   for (const k of ['sigmoid', 'seed']) if (k in example) out[k] = example[k];
   return out;
+}
+
+/** The one option /api/diagnose takes: how sigmoid() is built changes the graph's size. */
+function sigmoidOption(options) {
+  return options.sigmoid ? { sigmoid: options.sigmoid } : {};
 }

@@ -31,8 +31,6 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}
-# Chrome logs every 4xx answer to fetch() as a console error; tests that provoke one say so.
-HTTP_4XX = "the server responded with a status of 4"
 
 
 def pytest_collection_modifyitems(items):
@@ -127,6 +125,8 @@ class Page:
         self.base_url = base_url
         self.name = name
         self.errors: list[str] = []
+        # console errors a test expects, e.g. Chrome's "the server responded with a status of 4"
+        # for a 4xx answer to fetch()
         self.allowed: list[str] = []
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))

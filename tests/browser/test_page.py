@@ -49,8 +49,8 @@ def test_sigmoid_backprop_reads_025_through_the_four_steps(any_page):
     p = any_page
     p.open()
     page = p.page
-    page.select_option("[data-preset]", "sigmoid")
-    page.wait_for_function("window.backprop.store.state.position === 0")
+    page.select_option("[data-preset]", "sigmoid")  # shown already: it runs again, from step 0
+    page.wait_for_function("window.backprop.store.state.status === 'ready'")
     page.click('[data-action="next"]')
     page.click('[data-action="next"]')
     assert "Forward 2/4" in p.step_title() and "exp" in p.step_title()
@@ -117,6 +117,48 @@ def test_fanout_sums_two_contributions_at_x(any_page):
     p.shot("fanout", focus="[data-panel=step]")
 
 
+def test_formulas_use_the_learners_names(any_page):
+    """w2*x: the local gradients are x (the learner's x = 0) and w2, never the op's own x, y."""
+    p = any_page
+    p.open()
+    page = p.page
+    p.run("w1*x + w2*x", {"w1": "2", "w2": "3", "x": "0"})
+    trace = page.evaluate("window.backprop.store.state.trace")
+    node = {n["id"]: n for n in trace["nodes"]}
+    w2 = next(n for n in trace["nodes"] if n["name"] == "w2")
+    x = next(n for n in trace["nodes"] if n["name"] == "x")
+    mul = next(n for n in trace["nodes"] if n["op"] == "mul" and w2["id"] in n["inputs"])
+    at = page.evaluate(f"window.backprop.store.state.timeline.backwardPos.get('{mul['id']}')")
+    page.evaluate(f"window.backprop.store.goTo({at})")
+    for e in (e for e in trace["edges"] if e["target"] == mul["id"]):
+        src = node[e["source"]]
+        card = page.locator(f'[data-edge-card="{e["id"]}"]')
+        head = " ".join(card.locator(".edge-card-head").inner_text().split())
+        assert head == f"input {src['name']} {src['id']} = {3 if src is w2 else 0}", head
+        assert card.locator("[data-at]").inner_text() == "at w2 = 3, x = 0"
+        tex = card.locator(".local-row annotation").text_content()
+        other = x if src is w2 else w2
+        assert tex.endswith(f"\\partial {src['tex']}}} = {other['tex']}"), tex
+        assert e["local_formula_named"] == other["tex"]
+    p.shot("names", focus="[data-panel=step]")
+    # the chain rule for x: w2 is the local gradient of the path through w2*x
+    factors = page.locator("[data-panel=chain] .factor annotation").all_text_contents()
+    assert w2["tex"] in factors
+
+
+def test_the_narration_keeps_names_as_typed(desktop):
+    p = desktop
+    p.open()
+    page = p.page
+    p.run("w1*x + w2*x", {"w1": "2", "w2": "3", "x": "0"})
+    x = page.evaluate("window.backprop.store.state.trace.nodes.find(n => n.name === 'x').id")
+    at = page.evaluate(f"window.backprop.store.state.timeline.gradAt.get('{x}')")
+    page.evaluate(f"window.backprop.store.goTo({at})")
+    narration = page.inner_text("[data-narration]")
+    assert "Fan-out: x is used 2 times" in narration
+    assert not re.search(r"\bX\b", narration), narration
+
+
 def test_x_times_x_draws_two_edges(desktop):
     p = desktop
     p.open()
@@ -156,7 +198,6 @@ def test_sigmoid_as_one_node_or_as_its_steps(desktop):
 )
 def test_an_error_underlines_the_span(desktop, source, bad):
     p = desktop
-    p.allowed.append("the server responded with a status of 4")  # the 422 is the point
     p.open()
     page = p.page
     page.fill("[data-expression]", source)
@@ -291,6 +332,28 @@ def test_numerical_check_beside_each_gradient(desktop):
     assert page.locator(".check-ok").count() == 1
     assert "rel. error" in page.inner_text(".check-ok")
     p.shot("check")
+
+
+def test_the_check_reruns_the_shown_graph_not_the_typed_text(desktop):
+    p = desktop
+    p.open("?expr=1%2F(1%2Bexp(-z))&in.z=0&step=6")
+    page = p.page
+    page.fill("[data-expression]", "2*q")
+    page.wait_for_timeout(300)  # the live check of the typed text has answered
+    with page.expect_request(lambda r: r.url.endswith("/api/graph")) as request:
+        page.check("[data-check]")
+    body = request.value.post_data_json
+    assert body["expression"] == "1/(1+exp(-z))"
+    assert body["inputs"] == {"z": 0}
+    assert body["check"] is True
+    page.locator(".check-row[data-check]").first.wait_for()
+    assert p.position() == 6
+    assert "Backprop 2/4" in p.step_title() and "add" in p.step_title()
+    assert page.locator("[data-node]").count() == 6
+    assert page.input_value("[data-expression]") == "2*q"  # what is typed stays typed
+    assert page.locator("[data-stale]").is_visible()
+    page.wait_for_timeout(300)
+    assert "expr=1%2F" in page.url and "check=1" in page.url
 
 
 def test_a_kink_is_flagged(desktop):

@@ -73,7 +73,7 @@ def test_gradcheck_refuses_too_much_work():
 
 
 # ---------------------------------------------------------------------------------------------
-# Known bugs in engine/trace.py, engine/backward.py, engine/gradcheck.py (the lead's files)
+# Regressions in engine/trace.py, engine/backward.py, engine/gradcheck.py
 # ---------------------------------------------------------------------------------------------
 def test_trace_is_unchanged_by_a_later_backward_through_shared_nodes():
     x = Tensor(1.0, name="x")

@@ -86,7 +86,7 @@ def op_call(draw):
         k = draw(st.integers(0, 3))
         shapes = [draw(dims) + (k,), (k,) + draw(dims)[:2]]
     if "axis" in op.params:
-        attrs["axis"] = draw(axis_int if op.params["axis"] == -1 else axis)
+        attrs["axis"] = draw(axis_int if op.params["axis"].default == -1 else axis)
     if "keepdims" in op.params:
         attrs["keepdims"] = draw(keepdims)
     if name == "transpose":

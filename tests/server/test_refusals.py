@@ -96,10 +96,12 @@ SYNTAX = [
 
 @pytest.mark.parametrize("expression, span, words", SYNTAX)
 def test_syntax_errors(client, expression, span, words):
-    from server import service  # lone surrogates cannot travel in JSON; call the service
+    # lone surrogates cannot travel in JSON, and the API refuses an empty expression as a
+    # malformed request (400, tests/server/test_openapi.py): call the service
+    from server import service
     from server.errors import SyntaxErr
 
-    if "\ud800" in expression:
+    if "\ud800" in expression or not expression:
         with pytest.raises(SyntaxErr) as info:
             service.parse(expression, Limits())
         error = info.value.payload()["error"]
@@ -120,7 +122,7 @@ EXPRESSION_ERRORS = [
     ("h\nh = x", {"x": 1}, "unknown_name", [1, 0, 1, 1], "before it is assigned on line 2", []),
     ("h += x", {"x": 1}, "unknown_name", [1, 0, 1, 1], "before it is assigned", []),
     ("x = x + 1", {"x": 1}, "unknown_name", [1, 4, 1, 5], "before it is assigned", []),
-    ("exp(x, y)", {"x": 1, "y": 2}, "argument_error", [1, 0, 1, 9], "exp takes 1 operand(s)", []),
+    ("exp(x, y)", {"x": 1, "y": 2}, "argument_error", [1, 7, 1, 8], "exp takes 1 operand(s)", []),
     ("maximum(x)", {"x": 1}, "argument_error", [1, 0, 1, 10], "takes 2 operand(s), got 1", []),
     ("sum(x, foo=1)", {"x": 1}, "argument_error", [1, 7, 1, 12], "no keyword 'foo'", []),
     ("sum(x, axs=1)", {"x": 1}, "argument_error", [1, 7, 1, 12], "no keyword 'axs'", ["axis"]),
@@ -146,7 +148,7 @@ EXPRESSION_ERRORS = [
         "max(x, keepdims=1)",
         {"x": [1, 2]},
         "argument_error",
-        [1, 0, 1, 18],
+        [1, 7, 1, 17],  # the keyword to blame
         "keepdims must be True or False",
         [],
     ),
@@ -446,3 +448,12 @@ def test_not_found_is_json(client, method, path, status, code):
     r = getattr(client, method)(path)
     assert r.status_code == status
     assert r.json()["error"]["code"] == code
+
+
+def test_an_unused_input_with_a_bad_value_is_refused(client):
+    r = client.post("/api/graph", json={"expression": "0", "inputs": {"a": True}})
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error["code"] == "bad_input" and "input 'a'" in error["message"]
+    ok = client.post("/api/graph", json={"expression": "0", "inputs": {"a": [1, 2]}}).json()
+    assert ok["warnings"][0] == "input 'a' is not used by the expression"

@@ -5,7 +5,7 @@
 // written output-first, as the post does: 1 · −1(1+e^{−z})^{−2} · 1 · e^{−z} · −1 = 0.25.
 
 import { toNumber } from './format.js';
-import { opTitle, orderedLeaves } from './names.js';
+import { namedFormula, opTitle, orderedLeaves } from './names.js';
 
 export const MAX_PATHS = 8;
 
@@ -54,12 +54,9 @@ export function chainRule(trace, inputId, { limit = MAX_PATHS, ops = {} } = {}) 
   const scalar = isScalar(seed) && paths.every((p) => p.every((e) => isScalar(e.local) && e.reduction === null));
   const factors = paths.map((p) => p.map((e) => ({
     edge: e.id,
-    target: e.target,
-    source: e.source,
-    op: byId.get(e.target).op,
     title: opTitle(byId.get(e.target).op, ops),
     name: byId.get(e.target).name,
-    formula: e.local_formula,
+    formula: namedFormula(e), // in the learner's names
     local: e.local,
   })));
   const products = factors.map((fs) => (scalar ? fs.reduce((acc, f) => acc * toNumber(f.local), toNumber(seed)) : null));

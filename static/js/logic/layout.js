@@ -1,8 +1,10 @@
 // Layout adaptation: the trace -> a left-to-right layered layout (dagre) -> boxes and edge
 // curves in SVG user units. Pure: dagre computes coordinates and touches no DOM; text widths
-// are estimated from character counts so laying out never forces a browser reflow.
-import { graphlib, layout as dagreLayout } from '/vendor/@dagrejs/dagre/dist/dagre.esm.js';
+// are estimated from character counts so laying out never forces a browser reflow. dagre is
+// passed in (the page imports it from /vendor/, the Node tests from node_modules/), so this
+// module imports nothing by URL.
 import { formatNumber, formatShape } from './format.js';
+import { opTitle } from './names.js';
 
 export const NODE_HEIGHT = 58;
 const CHAR = { label: 7.6, value: 6.9 };
@@ -11,9 +13,9 @@ const MIN_WIDTH = 64;
 const EDGE_LABEL = { width: 46, height: 16 };
 
 /** The text a node shows: its op title or name, and its forward value. */
-export function nodeText(node, opTitles = {}, fansOut = false) {
+export function nodeText(node, ops = {}, fansOut = false) {
   let label = node.label;
-  if (node.name && node.inputs.length) label = `${node.name} = ${opTitles[node.op] ?? node.op}`;
+  if (node.name && node.inputs.length) label = `${node.name} = ${opTitle(node.op, ops)}`;
   const grad = node.grad === null ? '' : `grad ${valueText(node.grad, node.shape)}${fansOut ? ' (1/2)' : ''}`;
   return { label, value: valueText(node.value, node.shape), grad };
 }
@@ -81,11 +83,13 @@ export function keptEdges(trace, rank, budget = DUMMY_BUDGET) {
 
 /**
  * Lay the graph out left to right: inputs on the left, the output on the right.
+ * @param {object} options.dagre the @dagrejs/dagre module ({graphlib, layout})
+ * @param {object} options.ops GET /api/ops by name, for the op titles
  * @returns {{nodes: Map, edges: Map, width: number, height: number, ms: number, dropped: number}}
  */
-export function layoutTrace(trace, { opTitles = {} } = {}) {
+export function layoutTrace(trace, { dagre, ops = {} }) {
   const t0 = performance.now();
-  const g = new graphlib.Graph({ multigraph: true });
+  const g = new dagre.graphlib.Graph({ multigraph: true });
   const big = trace.nodes.length > 150;
   const rank = layers(trace);
   const kept = keptEdges(trace, rank);
@@ -104,7 +108,7 @@ export function layoutTrace(trace, { opTitles = {} } = {}) {
   const texts = new Map();
   const fans = new Set((trace.fanout ?? []).map((f) => f.node));
   for (const n of trace.nodes) {
-    const text = nodeText(n, opTitles, fans.has(n.id));
+    const text = nodeText(n, ops, fans.has(n.id));
     texts.set(n.id, text);
     g.setNode(n.id, nodeSize(text));
   }
@@ -114,7 +118,7 @@ export function layoutTrace(trace, { opTitles = {} } = {}) {
     const label = e.downstream === null ? { width: 0, height: 0 } : { ...EDGE_LABEL };
     g.setEdge(e.source, e.target, { ...label, labelpos: 'c' }, e.id);
   }
-  dagreLayout(g);
+  dagre.layout(g);
 
   const nodes = new Map();
   for (const n of trace.nodes) {

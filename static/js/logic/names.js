@@ -1,5 +1,5 @@
-// How a node is called in text: its name and op title, e.g. "h (multiply)", "exp", "z".
-// Pure: no DOM. `ops` is GET /api/ops by name (for titles); without it the op key is used.
+// How a node is called in text and in formulas: its name and op title, e.g. "h (multiply)",
+// "exp", "z". Pure: no DOM. `ops` is GET /api/ops by name (for titles); without it the op key.
 
 export function opTitle(op, ops = {}) {
   return ops[op]?.title ?? op;
@@ -19,4 +19,16 @@ export function orderedLeaves(trace) {
     .map((n, i) => ({ n, k: order.has(n.name) ? order.get(n.name) : order.size + i }))
     .sort((a, b) => a.k - b.k)
     .map(({ n }) => n);
+}
+
+/** A node's name as KaTeX source: the service's `tex` (KaTeX-safe LaTeX of the display name). */
+export function nodeTex(node) {
+  if (node.tex) return node.tex;
+  return `\\text{${node.label.replace(/[\\{}$&#_%]/g, (c) => `\\${c}`)}}`;
+}
+
+/** An edge's local-gradient formula in the learner's names: the op's placeholders x, y replaced
+ * by the TeX of the nodes actually going in (`local_formula` keeps the placeholders). */
+export function namedFormula(edge) {
+  return edge.local_formula_named ?? edge.local_formula;
 }

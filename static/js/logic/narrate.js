@@ -2,17 +2,10 @@
 // notes. Pure: no DOM. Numbers use ASCII minus signs so the text pastes cleanly anywhere.
 import { formatNumber, formatShape } from './format.js';
 import { nodeName } from './names.js';
+import { shapeOf } from './tensor.js';
 import { contributionsAt } from './timeline.js';
 
 const num = (v) => (Array.isArray(v) ? `a tensor of shape ${formatShape(shapeOf(v), { ascii: true })}` : formatNumber(v, { ascii: true }));
-
-function shapeOf(v) {
-  const s = [];
-  while (Array.isArray(v)) { s.push(v.length); v = v[0]; }
-  return s;
-}
-
-const capitalize = (t) => t.charAt(0).toUpperCase() + t.slice(1);
 
 export function narrate(trace, timeline, p, ops = {}) {
   const name = (n) => nodeName(n, ops);
@@ -45,7 +38,7 @@ export function narrate(trace, timeline, p, ops = {}) {
       const e = timeline.edges.get(id);
       const src = nodes.get(e.source);
       if (e.downstream === null) {
-        parts.push(`${name(src)} needs no gradient, so none is sent to it.`);
+        parts.push(`No gradient is sent to ${name(src)}: it needs none.`);
         continue;
       }
       let s = `Toward ${name(src)}: `;
@@ -67,13 +60,14 @@ export function narrate(trace, timeline, p, ops = {}) {
         if (got.length === expected && got[got.length - 1].edge === id) {
           const scalars = got.length <= 8 && got.every((c) => !Array.isArray(c.value));
           const sum = scalars ? ` ${got.map((c) => num(c.value)).join(' + ')} = ${num(src.grad)}` : ` ${num(src.grad)}`;
-          parts.push(`${name(src)} fans out, so its ${expected} contributions are summed:${sum}.`);
+          parts.push(`Fan-out: ${name(src)} is used ${expected} times, so its ${expected} contributions are summed:${sum}.`);
         } else if (got.length < expected && got[got.length - 1]?.edge === id) {
-          parts.push(`${name(src)} fans out: ${got.length} of ${expected} contributions have arrived.`);
+          parts.push(`Fan-out: ${name(src)} is used ${expected} times; ${got.length} of ${expected} contributions have arrived.`);
         }
       }
     }
-    return parts.map(capitalize).join(' ');
+    // names go in as typed (x and X are different inputs), so every sentence starts with our words
+    return parts.join(' ');
   }
   const grads = Object.entries(trace.gradients ?? {}).map(([k, v]) => `dL/d${k} = ${num(v)}`);
   return `Done: backprop has reached every input. ${grads.length ? `${grads.join(', ')}.` : ''}`.trim();

@@ -1,43 +1,52 @@
-// Service spans -> character offsets in the editor's text. Pure: no DOM.
-// A span is [line, col, end_line, end_col]: 1-based lines, 0-based columns counted, as in
-// Python's ast, in UTF-8 bytes (so a non-ASCII character before the error shifts them).
+// The service's spans -> offsets into the editor's text. Pure: no DOM.
+//
+// A span is [line, col, end_line, end_col]: lines from 1, columns from 0, end exclusive, counted
+// in Unicode code points (docs/api.md). A JS string is indexed in UTF-16 units, where a character
+// beyond the BMP (𝑥, 🙂) takes two, so columns are converted here and nowhere else: every place
+// that applies a span (the error underline, a suggestion's replacement, the current node's
+// highlight, "line 1, column 9") goes through spanToOffsets.
 
-function byteColToIndex(line, byteCol) {
-  let bytes = 0;
+/** The UTF-16 index of code-point column `col` in `line` (clamped to the line's end). */
+function codePointColToIndex(line, col) {
   let i = 0;
-  for (const ch of line) {
-    if (bytes >= byteCol) break;
-    const cp = ch.codePointAt(0);
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    i += ch.length;
-  }
+  for (let k = 0; k < col && i < line.length; k += 1) i += line.codePointAt(i) > 0xffff ? 2 : 1;
   return i;
 }
 
-/** {start, end} offsets into text for a span; a zero-width span widens to one character. */
+/**
+ * {start, end} string offsets for a span. A zero-width span widens to the one character after
+ * it; at the end of a line there is none, so start === end (the editor marks the place).
+ * spanToOffsets('θ * x + foo(y)', [1, 8, 1, 11]) -> {start: 8, end: 11}
+ */
 export function spanToOffsets(text, span) {
   if (!Array.isArray(span) || span.length < 2) return null;
   const lines = text.split('\n');
   const [line, col, endLine = line, endCol = col] = span;
-  const at = (ln, c) => {
-    const k = Math.min(Math.max(ln, 1), lines.length) - 1;
+  const lineStart = (k) => {
     let offset = 0;
     for (let j = 0; j < k; j += 1) offset += lines[j].length + 1;
-    return offset + Math.min(byteColToIndex(lines[k], Math.max(c, 0)), lines[k].length);
+    return offset;
   };
-  const start = at(line, col);
-  let end = at(endLine ?? line, endCol ?? col);
-  if (end <= start) end = Math.min(start + 1, text.length);
-  return { start, end: Math.max(end, start) };
+  const at = (ln, c) => {
+    const k = Math.min(Math.max(ln, 1), lines.length) - 1;
+    return { k, offset: lineStart(k) + codePointColToIndex(lines[k], Math.max(c, 0)) };
+  };
+  const { k, offset: start } = at(line, col);
+  let { offset: end } = at(endLine, endCol);
+  if (end <= start) {
+    const lineEnd = lineStart(k) + lines[k].length;
+    end = start < lineEnd ? start + (text.codePointAt(start) > 0xffff ? 2 : 1) : start;
+  }
+  return { start, end };
 }
 
-/** "line 2, columns 4–7" for messages (columns shown 1-based, as editors count). */
+/** "line 2, columns 4–7" for messages (columns shown from 1 and in characters, as editors count). */
 export function describeSpan(text, span) {
   const o = spanToOffsets(text, span);
   if (!o) return '';
   const before = text.slice(0, o.start).split('\n');
   const line = before.length;
-  const col = before[before.length - 1].length + 1;
-  const width = o.end - o.start;
+  const col = [...before[before.length - 1]].length + 1;
+  const width = Math.max([...text.slice(o.start, o.end)].length, 1);
   return width > 1 ? `line ${line}, columns ${col}\u2013${col + width - 1}` : `line ${line}, column ${col}`;
 }

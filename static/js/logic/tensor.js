@@ -22,10 +22,6 @@ export function flatten(v, out = []) {
   return out;
 }
 
-export function isScalar(v) {
-  return !Array.isArray(v);
-}
-
 /** Small enough to draw every element: at most 2-D and at most 8 x 8. */
 export function isSmall(shape, { maxRows = 8, maxCols = 8 } = {}) {
   if (shape.length > 2) return false;

@@ -39,10 +39,3 @@ export function clear(el) {
   el.replaceChildren();
   return el;
 }
-
-/** Is the event's target a place where keys mean text editing or a control's own action? */
-export function isTypingTarget(target) {
-  if (!(target instanceof Element)) return false;
-  if (target.isContentEditable) return true;
-  return !!target.closest('input, textarea, select, button, [role="slider"], summary, a[href]');
-}

@@ -2,6 +2,7 @@
 // field per detected input, options, and Run.
 import { describeSpan, spanToOffsets } from '../logic/spans.js';
 import { parseInputText } from '../logic/inputs.js';
+import { sameSource, typedSource } from '../logic/source.js';
 import { clear, h } from './dom.js';
 
 export function mountEditor(root, store) {
@@ -12,11 +13,7 @@ export function mountEditor(root, store) {
   });
   text.addEventListener('input', () => {
     store.setExpression(text.value);
-    renderStale(root, store.state);
-    clearUnderline(root);
     autoGrow(text);
-    syncOptions(root, store.state);
-    root.querySelector('[data-preset]').value = '';
   });
   text.addEventListener('scroll', () => {
     backdrop.scrollTop = text.scrollTop;
@@ -25,43 +22,53 @@ export function mountEditor(root, store) {
   text.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
       ev.preventDefault();
-      store.run();
+      store.runTyped();
     }
   });
   root.querySelector('[data-inputs]').addEventListener('input', (ev) => {
     const field = ev.target.closest('[data-input]');
-    if (!field) return;
-    store.setInputText(field.dataset.input, field.value);
-    const r = parseInputText(field.value);
-    showFieldError(field, r.ok ? '' : r.error);
+    if (field) store.setInputText(field.dataset.input, field.value);
   });
   root.querySelector('[data-inputs]').addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && ev.target.closest('[data-input]')) {
       ev.preventDefault();
-      store.run();
+      store.runTyped();
     }
   });
   root.querySelector('[data-sigmoid]').addEventListener('change', (ev) => {
     store.setOption('sigmoid', ev.target.value === 'node' ? null : ev.target.value);
   });
-  root.querySelector('[data-run]').addEventListener('click', () => store.run());
+  root.querySelector('[data-run]').addEventListener('click', () => store.runTyped());
   root.querySelector('[data-error]').addEventListener('click', (ev) => {
     const btn = ev.target.closest('[data-suggestion]');
     if (!btn) return;
     // replace the underlined span with the suggestion, then run again
     const o = spanToOffsets(text.value, JSON.parse(btn.dataset.span));
     if (!o) return;
-    text.value = text.value.slice(0, o.start) + btn.dataset.suggestion + text.value.slice(o.end);
-    store.setExpression(text.value);
-    clearUnderline(root);
-    store.run();
+    store.setExpression(text.value.slice(0, o.start) + btn.dataset.suggestion + text.value.slice(o.end));
+    store.runTyped();
   });
 }
 
-/** Say so when the text differs from what the graph shows. */
+/** Say so when the text or the fields differ from what the graph shows. */
 export function renderStale(root, state) {
-  const stale = !!state.shown && state.shown.expression !== state.expression;
+  const stale = !!state.shown && !sameSource(state.shown, typedSource(state));
   root.querySelector('[data-stale]').hidden = !stale;
+}
+
+/** After an edit by hand: everything shown about the text must describe the text as it is now. */
+export function renderEdited(root, state) {
+  const text = root.querySelector('[data-expression]');
+  if (text.value !== state.expression) {
+    text.value = state.expression;
+    autoGrow(text);
+  }
+  root.querySelector('[data-preset]').value = state.exampleId ?? '';
+  syncOptions(root, state);
+  renderInputErrors(root, state);
+  renderStale(root, state);
+  renderWarnings(root, state);
+  renderError(root, state);
 }
 
 export function renderPresets(root, state) {
@@ -81,6 +88,8 @@ export function renderSource(root, state) {
   renderStale(root, state);
   renderInputs(root, state);
   syncOptions(root, state);
+  renderWarnings(root, state);
+  renderError(root, state);
 }
 
 function syncOptions(root, state) {
@@ -102,6 +111,7 @@ export function renderInputs(root, state) {
       const t = state.inputTexts[el.dataset.input] ?? '';
       if (el.value !== t && document.activeElement !== el) el.value = t;
     }
+    renderInputErrors(root, state);
     return;
   }
   clear(list);
@@ -121,6 +131,7 @@ export function renderInputs(root, state) {
       field,
       h('span', { id: `${id}-err`, class: 'field-error', data: { inputError: name } })));
   }
+  renderInputErrors(root, state);
 }
 
 function showFieldError(field, message) {
@@ -129,14 +140,25 @@ function showFieldError(field, message) {
   field.toggleAttribute('aria-invalid', !!message);
 }
 
-export function renderInputErrors(root, errors) {
-  for (const field of root.querySelectorAll('[data-input]')) showFieldError(field, errors[field.dataset.input] ?? '');
+/** Each field's problem, read from its text as it is now (never left over from an earlier run). */
+function renderInputErrors(root, state) {
+  for (const field of root.querySelectorAll('[data-input]')) {
+    const r = parseInputText(state.inputTexts[field.dataset.input]);
+    showFieldError(field, r.ok ? '' : r.error);
+  }
 }
 
-/** The error under the editor and its underline in the text (run errors win over parse errors). */
+/** The error about the text as it is now: a run's, else the live check's; none for older text. */
+function currentError(state) {
+  if (state.runError?.source.expression === state.expression) return state.runError.error;
+  if (state.parseError?.expression === state.expression) return state.parseError.error;
+  return null;
+}
+
+/** The error under the editor and its underline in the text. */
 export function renderError(root, state) {
   const box = root.querySelector('[data-error]');
-  const err = state.status === 'error' ? state.runError : state.parseError;
+  const err = currentError(state);
   clear(box);
   box.hidden = !err;
   clearUnderline(root);
@@ -155,11 +177,13 @@ export function renderError(root, state) {
   if (err.span) underline(root, text, err.span);
 }
 
-/** The service's warnings about the shown graph (e.g. NaN from finite inputs). */
+/** The service's warnings about the shown graph (e.g. NaN from finite inputs), while the text
+ * and the fields are what it was computed for (they name lines and columns of that text). */
 export function renderWarnings(root, state) {
   const list = root.querySelector('[data-warnings]');
   clear(list);
-  const warnings = state.trace?.warnings ?? [];
+  const current = sameSource(state.shown, typedSource(state));
+  const warnings = current ? state.trace?.warnings ?? [] : [];
   list.hidden = !warnings.length;
   for (const w of warnings) list.append(h('li', {}, w));
 }

@@ -1,13 +1,13 @@
 // The computational graph: an SVG drawn once per trace, then updated in place as the timeline
 // moves (only the nodes and edges that change are touched). Zoom with the wheel, pinch or the
 // buttons; pan by dragging.
+import * as dagre from '/vendor/@dagrejs/dagre/dist/dagre.esm.js';
 import { formatNumber, formatShape } from '../logic/format.js';
 import { layoutTrace, valueText } from '../logic/layout.js';
+import { shapeOf } from '../logic/tensor.js';
 import { changedBetween, focusAt, gradientAt } from '../logic/timeline.js';
 import { ensureVisible, fitTransform, panBy, readableZoom, zoomAt } from '../logic/viewport.js';
 import { clear, s } from './dom.js';
-
-const PORT = ['x', 'y'];
 
 /** Bind the stage's zoom and pan; returns the view object the render functions take. */
 export function mountGraph(stage, { onNodeClick } = {}) {
@@ -137,15 +137,13 @@ export function fitGraph(view, { whole = false } = {}) {
 /** Lay out and draw a new trace. Returns the layout (with its timing) for the benchmark. */
 export function renderGraph(view, state) {
   const { trace } = state;
-  const opTitles = Object.fromEntries(Object.values(state.ops).map((o) => [o.name, o.title]));
-  const layout = layoutTrace(trace, { opTitles });
+  const layout = layoutTrace(trace, { dagre, ops: state.ops });
   view.layout = layout;
   view.trace = trace;
   view.nodeEls.clear();
   view.edgeEls.clear();
   view.focus = { nodes: [], edges: [], current: null };
 
-  const arity = new Map(trace.nodes.map((n) => [n.id, n.inputs.length]));
   const edgeLayer = s('g', { class: 'edges' });
   const labelLayer = s('g', { class: 'edge-labels' });
   const nodeLayer = s('g', { class: 'nodes' });
@@ -153,11 +151,6 @@ export function renderGraph(view, state) {
     const L = layout.edges.get(e.id);
     const path = s('path', { class: 'edge-line', d: L.path, 'marker-end': 'url(#arrow)' });
     const g = s('g', { class: 'edge', data: { edge: e.id, source: e.source, target: e.target } }, path);
-    // which argument this edge is (x or y in the op's formulas), where two or more go in
-    if (arity.get(e.target) > 1 && L.points.length > 1) {
-      const end = L.points[L.points.length - 1];
-      g.append(s('text', { class: 'port', x: end.x - 9, y: end.y - 4, 'text-anchor': 'end' }, PORT[e.index] ?? String(e.index)));
-    }
     edgeLayer.append(g);
     const el = { g, label: null, L, e };
     if (e.downstream !== null) {
@@ -204,12 +197,6 @@ export function renderGraph(view, state) {
   sizeSvg(view);
   fitGraph(view);
   return layout;
-}
-
-function shapeOf(v) {
-  const out = [];
-  while (Array.isArray(v)) { out.push(v.length); v = v[0]; }
-  return out;
 }
 
 /** Move the drawing to position `to`: values, gradients and highlights. */

@@ -4,15 +4,11 @@
 // broadcast reductions, and the numerical check beside each analytic gradient.
 import { formatError, formatNumber, formatShape } from '../logic/format.js';
 import { narrate } from '../logic/narrate.js';
-import { nodeName as baseName, orderedLeaves } from '../logic/names.js';
+import { namedFormula, nodeName, nodeTex, orderedLeaves } from '../logic/names.js';
 import { contributionsAt } from '../logic/timeline.js';
 import { clear, h } from './dom.js';
 import { mathEl } from './math.js';
 import { renderValue } from './tensor.js';
-
-const VAR = ['x', 'y'];
-let OPS = {}; // op titles for the current render (set by renderStep)
-const nodeName = (n) => baseName(n, OPS);
 
 export function mountStep(root, store) {
   root.querySelector('[data-check]').addEventListener('change', (ev) => store.setCheck(ev.target.checked));
@@ -26,7 +22,7 @@ export function renderCheckToggle(root, state) {
   const box = root.querySelector('[data-check]');
   box.checked = state.check;
   const note = root.querySelector('[data-check-status]');
-  const waiting = state.check && state.trace && !state.trace.check;
+  const waiting = state.check && state.trace && !state.trace.check && state.status === 'loading';
   note.textContent = waiting ? 'computing…' : '';
 }
 
@@ -36,7 +32,6 @@ export function renderStep(root, state) {
   const narration = root.querySelector('[data-narration]');
   clear(body);
   const { trace, timeline: tl, position: p } = state;
-  OPS = state.ops;
   if (!trace || !tl) {
     title.textContent = 'Step';
     narration.textContent = '';
@@ -44,7 +39,8 @@ export function renderStep(root, state) {
   }
   const pos = tl.positions[p];
   root.dataset.phase = pos.kind;
-  const ctx = { state, trace, tl, p, pos, check: checkIndex(state) };
+  // name(node): "h (multiply)", with the op titles of GET /api/ops
+  const ctx = { state, trace, tl, p, pos, check: checkIndex(state), name: (n) => nodeName(n, state.ops) };
   if (pos.kind === 'start') renderStart(body, title, ctx);
   else if (pos.kind === 'forward') renderForward(body, title, ctx);
   else if (pos.kind === 'backward') renderBackward(body, title, ctx);
@@ -67,9 +63,9 @@ function phaseBadge(kind, text) {
   return h('span', { class: ['phase-badge', `phase-${kind}`] }, text);
 }
 
-function nodeRef(node, { value = false } = {}) {
+function nodeRef(ctx, node, { value = false } = {}) {
   return h('span', { class: 'node-ref', data: { ref: node.id } },
-    h('span', { class: 'node-ref-name' }, nodeName(node)),
+    h('span', { class: 'node-ref-name' }, ctx.name(node)),
     h('span', { class: 'node-ref-id' }, node.id),
     value && !Array.isArray(node.value) ? ` = ${formatNumber(node.value)}` : '');
 }
@@ -99,9 +95,10 @@ function renderStart(body, title, { trace, tl }) {
 }
 
 // -- forward --------------------------------------------------------------------------------
-function renderForward(body, title, { state, tl, pos }) {
+function renderForward(body, title, ctx) {
+  const { state, tl, pos, name } = ctx;
   const node = tl.nodes.get(pos.node);
-  setTitle(title, phaseBadge('forward', `Forward ${pos.index + 1}/${tl.forwardCount}`), nodeName(node), node);
+  setTitle(title, phaseBadge('forward', `Forward ${pos.index + 1}/${tl.forwardCount}`), name(node), node);
   const op = state.ops[node.op];
   const ins = node.inputs.map((id) => tl.nodes.get(id));
   const eq = h('div', { class: 'fwd-eq', data: { forwardEquation: '' } },
@@ -110,31 +107,31 @@ function renderForward(body, title, { state, tl, pos }) {
     Object.keys(node.attrs ?? {}).length ? `, ${Object.entries(node.attrs).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}` : '',
     ') = ', h('span', { class: 'fwd-out' }, Array.isArray(node.value) ? `[${formatShape(node.shape)}]` : formatNumber(node.value)));
   const rows = h('div', { class: 'io-grid' });
-  ins.forEach((n, k) => {
+  for (const n of ins) {
     rows.append(h('div', { class: 'io-row' },
-      h('span', { class: 'io-label' }, `in ${ins.length > 1 ? VAR[k] ?? k : 'x'}`),
-      h('span', { class: 'io-from' }, nodeRef(n)),
-      h('span', { class: 'io-value' }, renderValue(n.value, { label: nodeName(n) }))));
-  });
+      h('span', { class: 'io-label' }, 'in'),
+      h('span', { class: 'io-from' }, nodeRef(ctx, n)),
+      h('span', { class: 'io-value' }, renderValue(n.value, { label: name(n) }))));
+  }
   rows.append(h('div', { class: 'io-row io-out' },
     h('span', { class: 'io-label' }, 'out'),
-    h('span', { class: 'io-from' }, nodeRef(node)),
-    h('span', { class: 'io-value', data: { forwardValue: node.id } }, renderValue(node.value, { label: nodeName(node) }))));
+    h('span', { class: 'io-from' }, nodeRef(ctx, node)),
+    h('span', { class: 'io-value', data: { forwardValue: node.id } }, renderValue(node.value, { label: name(node) }))));
   body.append(eq, rows);
   if (op?.description) body.append(h('p', { class: 'hint' }, op.description));
 }
 
 // -- backprop -------------------------------------------------------------------------------
 function renderBackward(body, title, ctx) {
-  const { state, tl, pos, p } = ctx;
+  const { state, tl, pos, p, name } = ctx;
   const node = tl.nodes.get(pos.node);
-  setTitle(title, phaseBadge('backward', `Backprop ${pos.index + 1}/${tl.backwardCount}`), nodeName(node), node);
+  setTitle(title, phaseBadge('backward', `Backprop ${pos.index + 1}/${tl.backwardCount}`), name(node), node);
   body.dataset.stepOp = node.label;
 
   // upstream arriving, and where it came from when the node fans out
   const up = h('div', { class: 'upstream-row', data: { upstream: '' } },
     h('span', { class: 'row-label' }, 'upstream arriving'),
-    h('span', { class: 'grad-name' }, `∂L/∂(${nodeName(node)}) =`),
+    h('span', { class: 'grad-name' }, `∂L/∂(${name(node)}) =`),
     renderValue(pos.step.upstream, { kind: 'grad', label: 'upstream' }));
   body.append(up);
   if (node.id === tl.positions[tl.backwardStart]?.node && pos.index === 0) {
@@ -165,27 +162,30 @@ function renderBackward(body, title, ctx) {
   }
 }
 
+// The formulas use the learner's names (the service's local_formula_named and node.tex), never
+// the op's own argument names x, y, which would clash with an input called x.
 function renderEdgeCard(ctx, node, e, op) {
-  const { tl } = ctx;
+  const { tl, name } = ctx;
   const src = tl.nodes.get(e.source);
-  const v = node.inputs.length > 1 ? VAR[e.index] ?? `x${e.index}` : 'x';
   const card = h('article', { class: 'edge-card', data: { edgeCard: e.id, source: src.id } });
   card.append(h('header', { class: 'edge-card-head' },
-    h('span', { class: 'to-input' }, `input ${v}`), ' ← ', nodeRef(src, { value: true })));
+    h('span', { class: 'to-input' }, 'input'), ' ', nodeRef(ctx, src, { value: true })));
   if (e.downstream === null) {
     card.classList.add('is-const');
-    card.append(h('p', { class: 'muted' }, `${nodeName(src)} needs no gradient, so none is sent to it.`));
+    card.append(h('p', { class: 'muted' }, `${name(src)} needs no gradient, so none is sent to it.`));
     return card;
   }
   const elementwise = e.local !== null;
   const formula = h('div', { class: 'local-row' },
     h('span', { class: 'row-label' }, elementwise ? 'local gradient' : 'vector-Jacobian rule'),
     mathEl(elementwise
-      ? `\\dfrac{\\partial\\,\\mathrm{out}}{\\partial ${v}} = ${e.local_formula}`
-      : `\\text{downstream} = ${e.local_formula}`));
-  const at = node.inputs.map((id, k) => ({ k, n: tl.nodes.get(id) })).filter(({ n }) => !Array.isArray(n.value));
-  if (elementwise && at.length === node.inputs.length && at.length) {
-    formula.append(h('span', { class: 'at' }, 'at ', at.map(({ k, n }, i) => `${i ? ', ' : ''}${node.inputs.length > 1 ? VAR[k] : 'x'} = ${formatNumber(n.value)}`).join('')));
+      ? `\\dfrac{\\partial\\,\\mathrm{out}}{\\partial ${nodeTex(src)}} = ${namedFormula(e)}`
+      : `\\text{downstream} = ${namedFormula(e)}`));
+  // the values the formula is evaluated at: each input once (x*x uses x twice), constants are
+  // in the formula already
+  const ins = [...new Set(node.inputs)].map((id) => tl.nodes.get(id)).filter((n) => n.op !== 'const');
+  if (elementwise && ins.every((n) => !Array.isArray(n.value))) {
+    formula.append(h('span', { class: 'at', data: { at: e.id } }, 'at ', ins.map((n) => `${n.label} = ${formatNumber(n.value)}`).join(', ')));
   }
   card.append(formula);
   if (op?.convention && elementwise) card.append(h('p', { class: 'hint' }, `convention: ${op.convention}`));
@@ -213,7 +213,7 @@ function renderEdgeCard(ctx, node, e, op) {
     card.append(h('p', { class: 'reduction-note', data: { reduction: e.id } },
       'broadcast undone: upstream × local has shape ', h('strong', {}, formatShape(r.from_shape)),
       `, summed over axis ${r.axes.join(', ')} to `, h('strong', {}, formatShape(r.to_shape)),
-      `, the shape of ${nodeName(src)}.`));
+      `, the shape of ${name(src)}.`));
   }
   const c = ctx.check?.edges.get(e.id);
   if (c) card.append(renderCheck(c, ctx.check));
@@ -237,7 +237,7 @@ function renderContributions(ctx, node, expected, lead) {
   const { tl, p } = ctx;
   const got = contributionsAt(tl, node.id, p);
   const box = h('div', { class: 'fanout-box', data: { fanout: node.id } });
-  box.append(h('p', { class: 'fanout-head' }, nodeRef(node), ` is used ${expected} times, so ${lead} ${expected} contributions:`));
+  box.append(h('p', { class: 'fanout-head' }, nodeRef(ctx, node), ` is used ${expected} times, so ${lead} ${expected} contributions:`));
   const list = h('ul', { class: 'fanout-list' });
   const shown = got.length > MAX_LISTED ? [...got.slice(0, MAX_LISTED - 2), null, ...got.slice(-2)] : got;
   for (const c of shown) {
@@ -250,7 +250,7 @@ function renderContributions(ctx, node, expected, lead) {
     const at = tl.edgeGradAt.get(c.edge);
     list.append(h('li', { data: { contribution: c.edge } },
       renderValue(c.value, { kind: 'grad' }), ' from ',
-      h('button', { class: 'link', type: 'button', data: { goto: String(at) }, title: 'go to that step' }, `${nodeName(consumer)} (${consumer.id})`)));
+      h('button', { class: 'link', type: 'button', data: { goto: String(at) }, title: 'go to that step' }, `${ctx.name(consumer)} (${consumer.id})`)));
   }
   box.append(list);
   const scalars = got.every((c) => !Array.isArray(c.value));
