@@ -112,6 +112,8 @@ _IDS_LOCK = threading.Lock()
 
 
 def _numbered(made: list[str], prefix: str, n: int) -> list[str]:
+    if n <= len(made):
+        return made[:n]
     if len(made) < min(n, _IDS_KEPT):
         with _IDS_LOCK:  # only ever appended to: a reader's prefix never changes
             made.extend(f"{prefix}{i}" for i in range(len(made), min(n, _IDS_KEPT)))
@@ -172,10 +174,14 @@ def _columns(recorded: list) -> tuple:
     return tuple(zip(*chain.from_iterable(recorded))) or ((), (), ())
 
 
+#: From this many scalars on, one numpy call converts them faster than encode() one by one.
+_BULK = 32
+
+
 def _encode_each(items: list, scalars: bool) -> list:
-    """[encode(v) for v in items]; when they are scalars (or None), in one numpy call (None
-    becomes nan there, so it is put back with the non-finite values)."""
-    arr = np.array(items, dtype=np.float64) if scalars else None
+    """[encode(v) for v in items]; many scalars (or None) in one numpy call (None becomes nan
+    there, so it is put back with the non-finite values)."""
+    arr = np.array(items, dtype=np.float64) if scalars and len(items) >= _BULK else None
     if arr is None or arr.shape != (len(items),):
         return list(map(encode, items))
     out = arr.tolist()

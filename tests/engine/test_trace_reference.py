@@ -145,6 +145,13 @@ def scalar_non_finite():
     return (s * 1e308 * 10) - (s * 1e308 * 10) + engine.log(t) * 2.0
 
 
+def many_scalars_non_finite():
+    """Enough scalars to be converted in bulk, with constants (no gradient) and inf, nan."""
+    x = scalar_chain(20)
+    t = Tensor(0.0, name="t")
+    return x * 1e308 * 10 - x * 1e308 * 10 + engine.log(t) * 2.0
+
+
 def constants_only_branch():
     c = engine.constant(2.0)
     return engine.exp(c) * Tensor(1.5, name="q") + engine.exp(c * c)
@@ -165,6 +172,7 @@ GRAPHS = {
     "mlp": (mlp, None),
     "non-finite tensors": (non_finite, None),
     "non-finite scalars": (scalar_non_finite, None),
+    "many non-finite scalars, constants": (many_scalars_non_finite, None),
     "constants-only branch": (constants_only_branch, None),
     "reductions": (reductions_and_reshapes, None),
     "a lone leaf": (a_lone_leaf, None),
