@@ -9,7 +9,7 @@ of about 30, 300 and 1,000 nodes, measures with performance.now() inside the pag
 - painted: from the parsed response to the next frame after it (style, layout and paint done);
 - step: one Next (JS, then a forced style and layout), mean and worst over the walk;
 - jump: End then Home (every element changes).
-Targets (issue 4): a 300-node graph painted within 500 ms; every step under 16 ms.
+Targets: a 300-node graph painted within 500 ms; every step under 16 ms.
 """
 
 from __future__ import annotations

@@ -127,9 +127,21 @@ def _numbered(made: list[str], prefix: str, n: int) -> list[str]:
 # its time. The rest is kept small: each list is one comprehension over lists made beforehand,
 # the records of the backward pass are read once, scalars are converted in one numpy call.
 # ---------------------------------------------------------------------------------------------
-_LEAVES = {"input": None, "const": None}
-_TITLES = {**_LEAVES, **{name: op.title for name, op in OPS.items()}}
-_TITLE_TEXS = {**_LEAVES, **{name: title_tex(op.title) for name, op in OPS.items()}}
+class _PerOp(dict):
+    """What the trace needs of each op, made from its registry entry on first use (so an op
+    registered after import has its row too); the leaves have theirs from the start."""
+
+    def __init__(self, make, leaf):
+        super().__init__(input=leaf, const=leaf)
+        self.make = make
+
+    def __missing__(self, name: str):
+        row = self[name] = self.make(OPS[name])
+        return row
+
+
+_TITLES = _PerOp(lambda op: op.title, None)
+_TITLE_TEXS = _PerOp(lambda op: title_tex(op.title), None)
 #: (local, downstream, reduction) of each edge of a node that backprop did not step
 _UNUSED = [((None, None, None),) * arity for arity in range(3)]
 
@@ -147,10 +159,7 @@ def _in_names(formula: str) -> int | None:
 
 
 #: per op, each of its edges as (input position, formula, how the formula reads in names)
-_EDGES = {
-    name: tuple((k, f, _in_names(f)) for k, f in enumerate(op.formulas)) for name, op in OPS.items()
-}
-_EDGES["input"] = _EDGES["const"] = ()
+_EDGES = _PerOp(lambda op: tuple((k, f, _in_names(f)) for k, f in enumerate(op.formulas)), ())
 
 
 @lru_cache(maxsize=4096)

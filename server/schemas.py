@@ -116,7 +116,7 @@ class Node(Answer):
     id: str
     op: str = Field(description='An op of GET /api/ops, or "input" or "const" for a leaf')
     label: str
-    tex: str = sometimes("LaTeX of the node's display name")
+    tex: str = Field(description="LaTeX of the node's display name (its name, else its label)")
     name: str | None
     inputs: list[str]
     attrs: dict[str, Any] = Field(description='The op\'s non-tensor arguments, e.g. {"axis": 1}')
@@ -141,7 +141,9 @@ class Edge(Answer):
     upstream: Value | None
     local: Value | None = Field(description="Elementwise ops only; null for vector-Jacobian ones")
     local_formula: str | None = Field(description="LaTeX in the registry's words (x, y, ans)")
-    local_formula_named: str = sometimes("The same LaTeX in the graph's names")
+    local_formula_named: str = Field(
+        description="The same LaTeX with x, y replaced by the names of this op's inputs"
+    )
     downstream: Value | None
     reduction: Reduction | None
 
