@@ -1,4 +1,4 @@
-"""Benchmark of the service (issue 3, "Performance"); run by hand, prints ratios.
+"""Benchmark of the service; run by hand, prints ratios.
 
     .venv/bin/python bench/bench_server.py [--duration 3] [--rounds 3] [--connections 8]
                                                   [--workers 1]
@@ -6,10 +6,10 @@
 1. Throughput: Debian's `wrk` on 127.0.0.1 against one real server (uvicorn, uvloop +
    httptools, the app with one extra route): POST /api/graph for the post's sigmoid vs two
    trivial FastAPI endpoints in the same server, GET /healthz and POST /bench/echo (returns the
-   sigmoid's request body). Target: the sigmoid at no less than half the trivial throughput.
-   The sigmoid is measured twice: the same body every time (answered from the response cache
-   after the first request, as the page's presets are) and a different z in every request
-   (every request compiles, builds, backprops and traces). Rounds alternate the three so that
+   sigmoid's request body). The sigmoid is measured twice: the same body every time (answered
+   from the response cache after the first request, as the page's presets are; target: at least
+   half the trivial throughput) and a different z in every request (every request builds,
+   backprops and traces; target: at least 0.6 of GET /healthz). Rounds alternate them so that
    load from other processes hits them alike; the ratios are medians over rounds.
 2. Size: server time (the Server-Timing header: compile, build, backprop, trace, JSON) and
    response size for expressions of 100, 1,000 and 10,000 nodes; cost must grow linearly.
@@ -37,6 +37,8 @@ from starlette.responses import Response
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGMOID = {"expression": "1/(1+exp(-z))", "inputs": {"z": 0}}
+#: Throughput of the sigmoid against GET /healthz: cached (same body), computed (z varies).
+TARGETS = {"same": 0.5, "varied": 0.6}
 
 
 def free_port() -> int:
@@ -208,9 +210,10 @@ def main() -> None:
                 ratio = statistics.median(
                     a["rps"] / t["rps"] for a, t in zip(runs[key], runs[base])
                 )
+                target = TARGETS[key] if base == "trivial" else TARGETS["same"]
                 print(
-                    f"  ratio sigmoid {words:20s} / {what:12s} {ratio:5.2f}   (target >= 0.5:"
-                    f" {'met' if ratio >= 0.5 else 'NOT met'})"
+                    f"  ratio sigmoid {words:20s} / {what:12s} {ratio:5.2f}   (target >= "
+                    f"{target}: {'met' if ratio >= target else 'NOT met'})"
                 )
         print()
 
