@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402  (shared with the tests)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from servers import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"
@@ -41,12 +40,6 @@ def clean_env() -> dict:
     venv_bin = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def page_files() -> list[Path]:
@@ -79,41 +72,10 @@ def test_the_installed_wheel_serves_the_whole_app(tmp_path):
     installed = run(python, "-c", "import static, server; print(static.__file__)", cwd=elsewhere)
     assert Path(installed.strip()).is_relative_to(venv), installed
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
-    with open(log, "w") as out:
-        server = subprocess.Popen(
-            [command, "serve", "--port", str(port), "--log-level", "warning"],
-            cwd=elsewhere,
-            env=clean_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
+    with serving(log=log, command=[command], cwd=elsewhere, env=clean_env()) as url:
         with httpx.Client(base_url=url, timeout=10) as client:
-            wait_until_healthy(client, server, log)
             check_the_app(client)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
-def wait_until_healthy(client: httpx.Client, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if client.get("/healthz").status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert server.poll() is None, f"the server stopped:\n{log.read_text()}"
-        assert time.monotonic() < deadline, f"the server did not start:\n{log.read_text()}"
-        time.sleep(0.2)
 
 
 def check_the_app(client: httpx.Client) -> None:

@@ -3,74 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from servers import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 BODY_TIMEOUT = 1.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server():
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-            "--body-timeout",
-            str(BODY_TIMEOUT),
-            # the 9,000-node request must finish however busy the machine is (a full test run)
-            "--time-budget",
-            "60",
-            "--max-body-bytes",
-            "100000",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"the server did not start: {proc.stdout.read().decode()}")
-        time.sleep(0.1)
-    yield port, url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def server(tmp_path_factory):
+    options = ["--workers", "1", "--body-timeout", str(BODY_TIMEOUT), "--max-body-bytes", "100000"]
+    # the 9,000-node request must finish however busy the machine is (a full test run)
+    options += ["--time-budget", "60"]
+    with serving(*options, log=tmp_path_factory.mktemp("live") / "server.log") as url:
+        yield int(url.rsplit(":", 1)[1]), url
 
 
 HEADERS = (
