@@ -29,9 +29,9 @@ class Record:
 
     order: list  # nodes in forward (topological) order, without the output
     steps: list  # (node index, upstream, [(local, downstream, reduction) per input]), backward
-    contributions: dict  # id(node) -> [(consumer index, input index, downstream)], arrival order
+    contributions: dict  # node._seq -> [(consumer index, input index, downstream)], arrival order
     seed: np.ndarray
-    grads: dict  # id(node) -> dL/d(node) of this pass (a later pass may overwrite node.grad)
+    grads: dict  # node._seq -> dL/d(node) of this pass (a later pass may overwrite node.grad)
 
     def nodes(self, output: Tensor) -> list[Tensor]:
         """All nodes in forward order, the output last."""
@@ -45,14 +45,18 @@ def topological_order(root: Tensor) -> tuple[list[Tensor], dict[int, int]]:
     learner wrote: statements top to bottom, operands left to right. So a plain iterative walk
     that collects the nodes (no recursion limit) and a sort suffice. Also counts each node's
     consumers (edges leaving it), for fan-out.
+
+    Nodes are keyed by their creation number (`_seq`), never by id(): addresses share their low
+    bits, so as dict keys they collide more or less depending on the memory layout, and
+    backprop's speed with them.
     """
     nodes = [root]
-    seen = {id(root)}
+    seen = {root._seq}
     consumers: dict[int, int] = {}
     stack = [root]
     while stack:
         for inp in stack.pop().inputs:
-            key = id(inp)
+            key = inp._seq
             if key in seen:
                 consumers[key] += 1
             else:
@@ -88,7 +92,7 @@ _ONE = np.float64(1.0)
 
 
 def _backward(root: Tensor, seed, order: list, consumers: dict) -> Record:
-    pending = {id(root): seed}
+    pending = {root._seq: seed}
     grads = {}
     steps = []
     contributions: dict[int, list] = {}
@@ -96,11 +100,11 @@ def _backward(root: Tensor, seed, order: list, consumers: dict) -> Record:
         node = order[i]
         if not node.requires_grad:
             continue
-        g = pending.pop(id(node), None)
+        g = pending.pop(node._seq, None)
         if g is None:  # reached only through inputs with no rule (class indices): no gradient
             g = np.zeros_like(node.value, dtype=np.float64)
         # assigned, never accumulated across calls: a second backward gives the same gradients
-        node._grad = grads[id(node)] = g
+        node._grad = grads[node._seq] = g
         if not node.inputs:
             continue
         op = OPS[node.op]
@@ -126,7 +130,7 @@ def _backward(root: Tensor, seed, order: list, consumers: dict) -> Record:
                 downstream, reduction = unbroadcast(full, inp.value.shape)
             edges.append((local, downstream, reduction))
             # fan-out: contributions to one node add up (the multivariate chain rule)
-            key = id(inp)
+            key = inp._seq
             if key in pending:
                 pending[key] = pending[key] + downstream
             else:

@@ -222,7 +222,7 @@ def _trace(out: Tensor, record) -> dict:
         recorded[i] = edge_records
     leaves = [i for i, node in enumerate(order) if not node.inputs]
     for i in leaves:
-        grads[i] = record.grads.get(id(order[i]))
+        grads[i] = record.grads.get(order[i]._seq)
     local, downstream, reductions = _columns(recorded)
     values = [node.value for node in order]
     scalar = len(set(map(type, values))) == 1 and type(values[0]) is np.float64
