@@ -22,23 +22,23 @@ def reference_trace(out: Tensor) -> dict:
     record = out._record
     order = record.nodes(out)
     node_ids, first, edge_ids = ids(order)
-    nid = {id(node): node_ids[i] for i, node in enumerate(order)}
-    position = {id(node): i for i, node in enumerate(order)}
+    nid = {node._seq: node_ids[i] for i, node in enumerate(order)}
+    position = {node._seq: i for i, node in enumerate(order)}
     labels = [label(node) for node in order]
     texs = [tex(node, lab) for node, lab in zip(order, labels)]
     grad = {key: encode(g) for key, g in record.grads.items()}
     nodes = [
         {
-            "id": nid[id(node)],
+            "id": nid[node._seq],
             "op": node.op,
             "label": labels[i],
             "tex": texs[i],
             "name": node.name,
-            "inputs": [nid[id(inp)] for inp in node.inputs],
+            "inputs": [nid[inp._seq] for inp in node.inputs],
             "attrs": {k: list(v) if isinstance(v, tuple) else v for k, v in node.attrs.items()},
             "shape": list(np.shape(node.value)),
             "value": encode(node.value),
-            "grad": grad.get(id(node)),
+            "grad": grad.get(node._seq),
             "requires_grad": node.requires_grad,
             "span": list(node.span) if node.span else None,
         }
@@ -48,16 +48,16 @@ def reference_trace(out: Tensor) -> dict:
     edges = []
     for i, node in enumerate(order):
         records = stepped.get(i, [(None, None, None)] * len(node.inputs))
-        input_texs = [texs[position[id(inp)]] for inp in node.inputs]
+        input_texs = [texs[position[inp._seq]] for inp in node.inputs]
         for k, (inp, (local, down, reduction)) in enumerate(zip(node.inputs, records)):
             formula = OPS[node.op].formulas[k]
             edges.append(
                 {
                     "id": edge_ids[first[i] + k],
-                    "source": nid[id(inp)],
-                    "target": nid[id(node)],
+                    "source": nid[inp._seq],
+                    "target": nid[node._seq],
                     "index": k,
-                    "upstream": grad.get(id(node)) if i in stepped else None,
+                    "upstream": grad.get(node._seq) if i in stepped else None,
                     "local": None if local is None else encode(local, np.shape(node.value)),
                     "local_formula": formula,
                     "local_formula_named": substitute(formula, *input_texs),
@@ -70,7 +70,7 @@ def reference_trace(out: Tensor) -> dict:
             "node": node_ids[i],
             "op": order[i].op,
             "label": labels[i],
-            "upstream": grad[id(order[i])],
+            "upstream": grad[order[i]._seq],
             "edges": edge_ids[first[i] : first[i + 1]],
         }
         for i, _, _ in record.steps
@@ -86,7 +86,7 @@ def reference_trace(out: Tensor) -> dict:
         for key, parts in sorted(record.contributions.items(), key=lambda kv: position[kv[0]])
     ]
     gradients = {
-        node.name: grad[id(node)]
+        node.name: grad[node._seq]
         for node in order
         if not node.inputs and node.name and node.requires_grad
     }
