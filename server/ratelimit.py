@@ -1,7 +1,8 @@
 """A per-client rate limit on the compute endpoints: 429 with Retry-After past the budget.
 
 The counting is the `limits` package's (the library behind Flask-Limiter and slowapi): its
-sliding-window counter in memory, two counters per client and path, so a client cannot send a
+sliding-window counter in memory (the asyncio flavour: no lock, no timer thread), two counters
+per client and path, so a client cannot send a
 whole budget at the end of one window and another at the start of the next. The client is the
 peer address of the connection; behind a reverse proxy that is the proxy's, unless the server
 trusts it (`--forwarded-allow-ips`, when uvicorn puts the X-Forwarded-For address in its place).
@@ -18,8 +19,8 @@ import time
 from collections.abc import Iterable
 
 from limits import RateLimitItem
-from limits.storage import MemoryStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette._utils import get_route_path
 
 from .errors import APIError
@@ -51,13 +52,13 @@ class RateLimitMiddleware:
             return
         client = client_key(scope)
         for item in self.items:
-            if not self.limiter.hit(item, client, path):
+            if not await self.limiter.hit(item, client, path):
                 await self.refuse(item, client, path, scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
     async def refuse(self, item: RateLimitItem, client: str, path: str, scope, receive, send):
-        reset = self.limiter.get_window_stats(item, client, path).reset_time
+        reset = (await self.limiter.get_window_stats(item, client, path)).reset_time
         wait = max(1, math.ceil(reset - time.time()))
         per = f"{item.multiples} {item.GRANULARITY.name}" if item.multiples > 1 else None
         err = RateLimited(
