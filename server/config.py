@@ -93,6 +93,7 @@ def env_name(field: str) -> str:
 #: computes adds its path here, one line each; each path has its own budget.
 RATE_LIMITED_PATHS = [
     "/api/graph",
+    "/api/check",
     "/api/parse",
     "/api/diagnose",
 ]
