@@ -60,10 +60,11 @@ class RateLimitMiddleware:
     async def refuse(self, item: RateLimitItem, client: str, path: str, scope, receive, send):
         reset = (await self.limiter.get_window_stats(item, client, path)).reset_time
         wait = max(1, math.ceil(reset - time.time()))
-        per = f"{item.multiples} {item.GRANULARITY.name}" if item.multiples > 1 else None
+        per = f"{item.multiples} {item.GRANULARITY.name}s" if item.multiples > 1 else None
+        when = f"{wait} s" if wait < 120 else f"{math.ceil(wait / 60)} min"
         err = RateLimited(
             f"too many requests to {path} from your address: at most {item.amount} per "
-            f"{per or item.GRANULARITY.name}; try again in {wait} s"
+            f"{per or item.GRANULARITY.name}; try again in {when}"
         )
         response = JSONResponse(err.payload(), status_code=429, headers={"retry-after": str(wait)})
         await response(scope, receive, send)

@@ -161,9 +161,11 @@ def test_past_the_limit_a_429_with_retry_after_and_the_json_error(live):
         assert 1 <= int(r.headers["retry-after"]) <= 3600
         error = r.json()["error"]
         assert error["code"] == "rate_limited"
+        wait = int(r.headers["retry-after"])
+        when = f"{wait} s" if wait < 120 else f"{-(-wait // 60)} min"  # the hour's window ends
         assert error["message"] == (
-            "too many requests to /api/graph from your address: at most 3 per hour; "
-            f"try again in {r.headers['retry-after']} s"
+            f"too many requests to /api/graph from your address: at most 3 per hour; "
+            f"try again in {when}"
         )
         assert error["span"] is None and error["suggestions"] == []
         assert directives(r.headers["content-security-policy"]) == CSP
@@ -181,6 +183,10 @@ def test_after_retry_after_seconds_the_client_is_served_again(tmp_path):
                 if r.status_code == 429:
                     break
             assert r.status_code == 429
+            assert r.json()["error"]["message"] == (
+                "too many requests to /api/diagnose from your address: at most 2 per second; "
+                f"try again in {r.headers['retry-after']} s"
+            )
             time.sleep(int(r.headers["retry-after"]))
             assert client.post("/api/diagnose", json={"expression": "x"}).status_code == 200
 
