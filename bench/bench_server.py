@@ -11,6 +11,11 @@
    half the trivial throughput) and a different z in every request (every request builds,
    backprops and traces; target: at least 0.6 of GET /healthz). Rounds alternate them so that
    load from other processes hits them alike; the ratios are medians over rounds.
+   The rate limit (server/ratelimit.py) counts every /api/graph request here too, with a budget
+   no run reaches; its own cost is POST /bench/echo-limited (the same endpoint, on the list of
+   rate-limited paths) against POST /bench/echo, alternating in the same rounds; and, since
+   a few microseconds drown in wrk's noise, the middleware alone in this process (security
+   headers, rate limit) in microseconds per request, as a share of a GET /healthz request.
 2. Size: server time (the Server-Timing header: compile, build, backprop, trace, JSON) and
    response size for expressions of 100, 1,000 and 10,000 nodes; cost must grow linearly.
    Target: 10,000 nodes under 0.3 s.
@@ -47,19 +52,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: A rate limit no run reaches: every request to a limited path is counted, none refused.
+UNREACHED_RATE_LIMIT = "1000000000/minute"
+
+
 def bench_app():
     """The service's app plus POST /bench/echo, a trivial endpoint that returns its JSON body:
-    the same server, the same middleware, a POST like /api/graph."""
+    the same server, the same middleware, a POST like /api/graph; and /bench/echo-limited, the
+    same endpoint with the rate limit counting it."""
+    from server import config
     from server.app import create_app
 
+    config.RATE_LIMITED_PATHS.append("/bench/echo-limited")
     app = create_app()
     router = APIRouter()
 
-    @router.post("/bench/echo")
     async def echo(request: Request) -> Response:
         return Response(await request.body(), media_type="application/json")
 
-    app.router.routes.insert(0, router.routes[0])  # before the page mounted at /
+    router.add_api_route("/bench/echo", echo, methods=["POST"])
+    router.add_api_route("/bench/echo-limited", echo, methods=["POST"])
+    app.router.routes[0:0] = router.routes  # before the page mounted at /
     return app
 
 
@@ -82,6 +95,7 @@ def start_server(workers: int) -> tuple[subprocess.Popen, str]:
             "warning",
         ],
         cwd=ROOT,
+        env={**os.environ, "BPE_RATE_LIMIT": UNREACHED_RATE_LIMIT},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
@@ -137,6 +151,54 @@ def wrk(url: str, duration: float, connections: int, body: dict | str | None = N
     }
 
 
+def middleware_cost(batches: int = 31, size: int = 2000) -> dict:
+    """Microseconds per request that the hosting middleware adds, in process: an ASGI app that
+    answers at once, bare and wrapped, interleaved in batches; medians over batches."""
+    import asyncio
+
+    from server.config import Hosting
+    from server.ratelimit import RateLimitMiddleware
+    from server.security import SecurityHeadersMiddleware, security_headers
+
+    async def bare(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        pass
+
+    items = Hosting(rate_limit=UNREACHED_RATE_LIMIT).rate_limit_items()
+    apps = {
+        "bare": bare,
+        "headers": SecurityHeadersMiddleware(bare, security_headers(Hosting())),
+        "rate limit": RateLimitMiddleware(bare, items, ["/api/graph"]),
+    }
+    scope = {"type": "http", "method": "POST", "path": "/api/graph", "root_path": ""}
+    scope |= {"client": ("127.0.0.1", 50000), "headers": []}
+
+    async def batch(app) -> float:
+        t = time.perf_counter()
+        for _ in range(size):
+            await app(dict(scope), receive, send)
+        return (time.perf_counter() - t) / size * 1e6
+
+    async def run() -> dict:
+        times = {name: [] for name in apps}
+        for _ in range(batches):
+            for name, app in apps.items():
+                times[name].append(await batch(app))
+        return {
+            name: statistics.median(t - b for t, b in zip(times[name], times["bare"]))
+            for name in apps
+            if name != "bare"
+        }
+
+    return asyncio.run(run())
+
+
 def layered(nodes: int) -> str:
     """A deep net of scalars: h = tanh(h*w + b) repeated; 3 leaves + 3 nodes per line."""
     return "h = x\n" + "h = tanh(h*w + b)\n" * ((nodes - 3) // 3)
@@ -180,10 +242,13 @@ def main() -> None:
         )
         wrk(url + "/healthz", 1, args.connections)  # warm up
         wrk(url + "/api/graph", 1, args.connections, VARIED)
-        runs = {"trivial": [], "echo": [], "same": [], "varied": []}
+        runs = {"trivial": [], "echo": [], "limited": [], "same": [], "varied": []}
         for _ in range(args.rounds):
             runs["trivial"].append(wrk(url + "/healthz", args.duration, args.connections))
             runs["echo"].append(wrk(url + "/bench/echo", args.duration, args.connections, SIGMOID))
+            runs["limited"].append(
+                wrk(url + "/bench/echo-limited", args.duration, args.connections, SIGMOID)
+            )
             runs["same"].append(wrk(url + "/api/graph", args.duration, args.connections, SIGMOID))
             runs["varied"].append(wrk(url + "/api/graph", args.duration, args.connections, VARIED))
         med = {k: statistics.median(r["rps"] for r in v) for k, v in runs.items()}
@@ -196,6 +261,10 @@ def main() -> None:
         print(
             f"  POST /bench/echo (trivial)             {med['echo']:8.0f} req/s   "
             f"p50 {runs['echo'][-1]['p50']}"
+        )
+        print(
+            f"  POST /bench/echo-limited (rate limit)  {med['limited']:8.0f} req/s   "
+            f"p50 {runs['limited'][-1]['p50']}"
         )
         print(
             f"  POST /api/graph sigmoid, same body     {med['same']:8.0f} req/s   "
@@ -215,6 +284,16 @@ def main() -> None:
                     f"  ratio sigmoid {words:20s} / {what:12s} {ratio:5.2f}   (target >= "
                     f"{target}: {'met' if ratio >= target else 'NOT met'})"
                 )
+        ratio = statistics.median(
+            a["rps"] / t["rps"] for a, t in zip(runs["limited"], runs["echo"])
+        )
+        print(f"  ratio echo with the rate limit / without           {ratio:5.2f}   (1.00: free)")
+        healthz_us = 1e6 / med["trivial"]
+        for name, us in middleware_cost().items():
+            print(
+                f"  {name + ' middleware, in process':38s} {us:6.1f} us/request = "
+                f"{us / healthz_us:6.1%} of a GET /healthz request ({healthz_us:.0f} us)"
+            )
         print()
 
         print("size (median of repeats; server time from the Server-Timing header)")

@@ -19,12 +19,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
+from . import config, ratelimit, security
 from .body_limit import BodyLimitMiddleware
 from .cache import CACHE_ENTRIES, ResponseCache
-from .config import Limits
+from .config import Hosting, Limits
 from .errors import APIError, BadRequest, InternalError, MethodNotAllowed, NotFound
 from .responses import JSONResponse
 from .routers import docs, expressions, meta
@@ -50,10 +52,13 @@ def create_app(
     static_dir: Path = STATIC,
     vendor_dir: Path = VENDOR,
     cache_entries: int | None = None,
+    hosting: Hosting | None = None,
 ) -> FastAPI:
     """The app with these limits (default: the environment's, see server.config) and a cache
-    of `cache_entries` small answers (default: $BPE_CACHE_ENTRIES or 256; 0 turns it off)."""
+    of `cache_entries` small answers (default: $BPE_CACHE_ENTRIES or 256; 0 turns it off),
+    hosted as `hosting` says (rate limit, CORS, framing; default: the environment's)."""
     limits = limits or Limits.from_env()
+    hosting = hosting or Hosting.from_env()
     if cache_entries is None:
         cache_entries = int(os.environ.get("BPE_CACHE_ENTRIES") or CACHE_ENTRIES)
     app = FastAPI(
@@ -90,6 +95,16 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware, max_body_bytes=limits.max_body_bytes, body_timeout=limits.body_timeout
     )
+    # hosting on a public address (docs/hosting.md): outermost, the security headers, then
+    # CORS, then the rate limit, which refuses before the body is read
+    rate_items = hosting.rate_limit_items()
+    app.state.rate_limited_paths = tuple(config.RATE_LIMITED_PATHS) if rate_items else ()
+    if rate_items:
+        app.add_middleware(
+            ratelimit.RateLimitMiddleware, items=rate_items, paths=app.state.rate_limited_paths
+        )
+    app.state.security_headers = security.security_headers(hosting)
+    security.install(app, hosting)
     if vendor_dir.is_dir():
         # an editable install links these files into node_modules/ (setup.py)
         app.mount("/vendor", StaticFiles(directory=vendor_dir, follow_symlink=True), name="vendor")
@@ -106,6 +121,7 @@ def openapi(app: FastAPI, limits: Limits) -> dict:
         schema.setdefault("components", {}).setdefault("schemas", {}).update(
             openapi_schemas(limits)
         )
+        ratelimit.document(schema, app.state.rate_limited_paths)
     return app.openapi_schema
 
 
@@ -131,7 +147,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         headers = exc.headers
-        allowed = request.app.state.methods.get(request.url.path)
+        allowed = request.app.state.methods.get(get_route_path(request.scope))  # no --root-path
         if allowed and exc.status_code in (404, 405):
             # an API path with another method: the page mounted at / answered instead
             err = MethodNotAllowed(
@@ -160,7 +176,9 @@ def install_error_handlers(app: FastAPI) -> None:
             f"internal error ({type(exc).__name__}); this is a bug, please "
             "report it with the request"
         )
-        return JSONResponse(err.payload(), status_code=err.status)
+        # answered outside every middleware (Starlette's ServerErrorMiddleware): add the headers
+        headers = request.app.state.security_headers
+        return JSONResponse(err.payload(), status_code=err.status, headers=headers)
 
 
 app = create_app()

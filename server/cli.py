@@ -16,7 +16,7 @@ import orjson
 
 from engine.trace import NONFINITE_TO_JSON
 
-from .config import Limits, env_name
+from .config import RATE_LIMIT, Hosting, Limits, env_name
 from .errors import APIError
 
 
@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         help="answers to small requests kept (default 256; 0: no cache; env BPE_CACHE_ENTRIES)",
     )
     _limit_options(serve)
+    _hosting_options(serve)
 
     trace = sub.add_parser("trace", help="print the forward values and backward steps")
     trace.add_argument("expression")
@@ -93,13 +94,14 @@ def _serve(args) -> int:
     _limits(args, export=True)  # fails early on a bad value
     if args.cache_entries is not None:
         os.environ["BPE_CACHE_ENTRIES"] = str(max(args.cache_entries, 0))
+    proxy = _hosting(args)
     uvicorn.run(
         "server.app:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
-        proxy_headers=False,
+        **proxy,
     )
     return 0
 
@@ -243,6 +245,71 @@ def format_trace(result: dict) -> str:
     for w in result.get("warnings", []):
         parts.append(f"warning: {w}")
     return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hosting on a public address (issue 9, docs/hosting.md)
+# ---------------------------------------------------------------------------------------------
+def _hosting_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("hosting on a public address (docs/hosting.md)")
+    group.add_argument(
+        "--root-path",
+        metavar="PATH",
+        help="the path prefix a reverse proxy serves the app under, e.g. /explorer (the proxy "
+        "strips it); env BPE_ROOT_PATH",
+    )
+    group.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="trust X-Forwarded-For/-Proto from these proxy addresses (comma-separated, or *): "
+        "the rate limit then counts the client's address, not the proxy's; default: trust "
+        "nobody; env BPE_FORWARDED_ALLOW_IPS",
+    )
+    group.add_argument(
+        "--rate-limit",
+        metavar="RATE",
+        help=f"requests per client address to each compute endpoint, e.g. {RATE_LIMIT} or "
+        f"20/second;600/minute, or off (default {RATE_LIMIT}); env BPE_RATE_LIMIT",
+    )
+    group.add_argument(
+        "--allow-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="an origin whose pages may call the API (CORS), e.g. https://course.example.edu "
+        "(repeat for each; default none); env BPE_ALLOW_ORIGINS",
+    )
+    group.add_argument(
+        "--frame-ancestors",
+        metavar="SOURCES",
+        help="who may show the page in a frame: none (default), self, or origins; "
+        "env BPE_FRAME_ANCESTORS",
+    )
+
+
+def _hosting(args) -> dict:
+    """Checks the hosting options, puts them in the environment (uvicorn's workers build the
+    app from it), and returns uvicorn's settings for the root path and the proxy headers."""
+    given = {}
+    if args.rate_limit is not None:
+        given["rate_limit"] = args.rate_limit
+    if args.allow_origin:
+        given["allow_origins"] = tuple(args.allow_origin)
+    if args.frame_ancestors is not None:
+        given["frame_ancestors"] = args.frame_ancestors
+    try:
+        hosting = replace(Hosting.from_env(), **given)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    root_path = (args.root_path or os.environ.get("BPE_ROOT_PATH", "")).strip().rstrip("/")
+    if root_path and not root_path.startswith("/"):
+        raise SystemExit(f"error: --root-path {root_path!r} must start with /, e.g. /explorer")
+    os.environ[env_name("rate_limit")] = hosting.rate_limit
+    os.environ[env_name("allow_origins")] = " ".join(hosting.allow_origins)
+    os.environ[env_name("frame_ancestors")] = hosting.frame_ancestors
+    trusted = (args.forwarded_allow_ips or os.environ.get("BPE_FORWARDED_ALLOW_IPS", "")).strip()
+    # uvicorn puts X-Forwarded-For's address in the client's place only from these peers
+    proxy = {"proxy_headers": True, "forwarded_allow_ips": trusted} if trusted else {}
+    return {"root_path": root_path, "proxy_headers": False, **proxy}
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ the value and the maximum (see docs/api.md).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
@@ -83,3 +84,87 @@ class Limits:
 
 def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
+
+
+# ---------------------------------------------------------------------------------------------
+# Hosting on a public address (issue 9): rate limit, CORS, framing (docs/hosting.md)
+# ---------------------------------------------------------------------------------------------
+#: The compute endpoints, rate limited per client address (server/ratelimit.py). A route that
+#: computes adds its path here, one line each; each path has its own budget.
+RATE_LIMITED_PATHS = [
+    "/api/graph",
+    "/api/check",
+    "/api/parse",
+    "/api/diagnose",
+]
+# Requests per client address to each path above, in the notation of the `limits` package
+# ("1200/minute", "20/second;600/minute"), or "off". A classroom behind one NAT address shares
+# one budget, and the page sends a /api/diagnose at every pause in typing: 1200 a minute is 12
+# for each of 100 students, and a burst of a few hundred at once passes.
+RATE_LIMIT = "1200/minute"
+# Who may frame the page (CSP frame-ancestors): nobody, unless a course site is named.
+FRAME_ANCESTORS = "'none'"
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\*$")
+_SOURCE = re.compile(r"^('none'|'self'|https?://[A-Za-z0-9.*-]+(:[0-9]{1,5})?|https?:)$")
+
+
+@dataclass(frozen=True)
+class Hosting:
+    """How the app faces the public: each field is `BPE_` + its name in capitals, and an option
+    of `backprop-explorer serve` (--rate-limit, --allow-origin, --frame-ancestors)."""
+
+    rate_limit: str = RATE_LIMIT
+    #: Origins whose pages may call the API (CORS); none by default.
+    allow_origins: tuple[str, ...] = ()
+    frame_ancestors: str = FRAME_ANCESTORS
+
+    def __post_init__(self):
+        self.rate_limit_items()  # raises ValueError when it cannot be read
+        # 'none' and 'self' are quoted in CSP; accept them unquoted too
+        quoted = {"none": "'none'", "self": "'self'"}
+        words = [quoted.get(s, s) for s in self.frame_ancestors.split()]
+        object.__setattr__(self, "frame_ancestors", " ".join(words))
+        bad = [o for o in self.allow_origins if not _ORIGIN.match(o)]
+        if bad:
+            raise ValueError(
+                f"allowed origin {bad[0]!r} is not scheme://host[:port] (no path, no trailing "
+                "slash), e.g. https://course.example.edu, or *"
+            )
+        sources = self.frame_ancestors.split()
+        if not sources or not all(_SOURCE.match(s) for s in sources):
+            raise ValueError(
+                f"frame ancestors {self.frame_ancestors!r}: write 'none', 'self' or origins "
+                "such as https://course.example.edu, separated by spaces"
+            )
+
+    def rate_limit_items(self):
+        """The parsed limits (`limits.RateLimitItem`s), or None when the limit is off."""
+        if self.rate_limit.strip().lower() in ("off", "0", "none", ""):
+            return None
+        from limits import parse_many
+
+        try:
+            items = parse_many(self.rate_limit)
+            if not items or any(item.amount < 1 for item in items):
+                raise ValueError
+            return items
+        except ValueError:
+            raise ValueError(
+                f"rate limit {self.rate_limit!r}: write e.g. 1200/minute, 20/second;600/minute, "
+                "or off"
+            ) from None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Hosting:
+        """Defaults overridden by BPE_RATE_LIMIT, BPE_ALLOW_ORIGINS (separated by commas or
+        spaces) and BPE_FRAME_ANCESTORS."""
+        environ = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            raw = environ.get(env_name(f.name), "").strip()
+            if raw and f.name == "allow_origins":
+                values[f.name] = tuple(raw.replace(",", " ").split())
+            elif raw:
+                values[f.name] = raw
+        return cls(**values)

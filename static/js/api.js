@@ -1,6 +1,15 @@
 // The service's endpoints. Errors come back as ApiError carrying the service's {code, message,
 // span, suggestions}, so the editor can underline the span.
 
+// The app's root: this module is <root>/js/api.js. Behind a reverse proxy the root is a path
+// prefix (`serve --root-path /explorer`, docs/hosting.md), so no URL may start at the host's `/`.
+const APP_ROOT = new URL('../', import.meta.url);
+
+/** The URL of an endpoint of this app: apiUrl('/api/graph') -> <root>/api/graph. */
+export function apiUrl(path) {
+  return new URL(path.replace(/^\/+/, ''), APP_ROOT).href;
+}
+
 export class ApiError extends Error {
   constructor(error, status) {
     super(error?.message ?? `request failed (${status})`);
@@ -14,7 +23,7 @@ export class ApiError extends Error {
 async function request(method, path, body, signal) {
   let res;
   try {
-    res = await fetch(path, {
+    res = await fetch(apiUrl(path), {
       method,
       headers: body ? { 'Content-Type': 'application/json' } : {},
       body: body ? JSON.stringify(body) : undefined,
@@ -27,7 +36,8 @@ async function request(method, path, body, signal) {
   let data = null;
   try {
     data = await res.json();
-  } catch {
+  } catch (err) {
+    if (err.name === 'AbortError') throw err; // aborted while the body arrived: not an answer
     data = null;
   }
   if (!res.ok) {

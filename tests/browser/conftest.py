@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page as PlaywrightPage
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from servers import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,3 +151,23 @@ def any_page(request, browser, base_url):
     """The same test at 1280x720 and at 390x844."""
     viewport = DESKTOP if request.param == "desktop" else PHONE
     yield from _page(browser, base_url, viewport, request.param)
+
+
+# -- the page's Content-Security-Policy and Playwright (server/security.py) ---------------------
+def _wait_for_function(self, expression, *, arg=None, timeout=None, polling=None):
+    """Page.wait_for_function through DevTools: Playwright's own evaluates the predicate with
+    the page's `eval`, which the page's Content-Security-Policy (no 'unsafe-eval') refuses;
+    `evaluate` goes through DevTools, which the policy does not govern. Same arguments, polls
+    every 20 ms, returns the truthy value."""
+    limit = 30_000 if timeout is None else timeout
+    deadline = time.monotonic() + limit / 1000
+    while True:
+        value = self.evaluate(expression, arg)
+        if value:
+            return value
+        if limit and time.monotonic() > deadline:
+            raise PlaywrightTimeout(f"Timeout {limit:g}ms exceeded waiting for {expression}")
+        self.wait_for_timeout(20)
+
+
+PlaywrightPage.wait_for_function = _wait_for_function

@@ -10,11 +10,14 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 from fastapi.testclient import TestClient  # noqa: E402
 
 from server.app import create_app  # noqa: E402
-from server.config import Limits  # noqa: E402
+from server.config import Hosting, Limits  # noqa: E402
 
 
 def _client(limits: Limits | None = None) -> TestClient:
-    return TestClient(create_app(limits or Limits()), raise_server_exceptions=False)
+    # no rate limit: these tests send thousands of requests from one client in a minute
+    # (the rate limit's own tests are in test_hosting.py)
+    app = create_app(limits or Limits(), hosting=Hosting(rate_limit="off"))
+    return TestClient(app, raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 // The computational graph: an SVG drawn once per trace, then updated in place as the timeline
 // moves (only the nodes and edges that change are touched). Zoom with the wheel, pinch or the
 // buttons; pan by dragging.
-import * as dagre from '/vendor/@dagrejs/dagre/dist/dagre.esm.js';
+import * as dagre from '../../vendor/@dagrejs/dagre/dist/dagre.esm.js';
 import { formatNumber, formatShape } from '../logic/format.js';
 import { layoutTrace, valueText } from '../logic/layout.js';
 import { shapeOf } from '../logic/tensor.js';

@@ -1,23 +1,21 @@
-// Rendered math: KaTeX from npm (served at /vendor/), output cached by LaTeX source so a step
-// re-renders in well under a frame. The LaTeX comes from the op registry, never from the user.
-import katex from '/vendor/katex/dist/katex.mjs';
+// Rendered math: KaTeX from npm (served at vendor/). katex.render builds the formula as DOM
+// nodes (its sizes set through element.style), which the Content-Security-Policy allows; HTML
+// text with style="..." attributes (renderToString) it would refuse. Each formula is rendered
+// once and cloned after that, so a step re-renders in well under a frame. The LaTeX comes from
+// the op registry, never from the user.
+import katex from '../../vendor/katex/dist/katex.mjs';
 
 const cache = new Map();
 
-export function mathHTML(tex, { display = false } = {}) {
+/** A <span class="math"> holding the rendered formula. */
+export function mathEl(tex, { display = false } = {}) {
   const key = `${display ? 'D' : 'I'}${tex}`;
-  let html = cache.get(key);
-  if (html === undefined) {
-    html = katex.renderToString(tex, { displayMode: display, throwOnError: false, output: 'htmlAndMathml' });
-    cache.set(key, html);
+  let rendered = cache.get(key);
+  if (rendered === undefined) {
+    rendered = document.createElement('span');
+    rendered.className = 'math';
+    katex.render(tex, rendered, { displayMode: display, throwOnError: false, output: 'htmlAndMathml' });
+    cache.set(key, rendered);
   }
-  return html;
-}
-
-/** A <span class="math"> holding the rendered formula (KaTeX escapes its own text). */
-export function mathEl(tex, opts = {}) {
-  const el = document.createElement('span');
-  el.className = 'math';
-  el.innerHTML = mathHTML(tex, opts);
-  return el;
+  return rendered.cloneNode(true);
 }
