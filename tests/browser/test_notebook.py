@@ -4,6 +4,7 @@ post's sigmoid to the downstream 0.25 arriving at z."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,15 +15,11 @@ nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the t
 nbclient = pytest.importorskip("nbclient", reason="the notebook tests need the test extra")
 
 ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
 SHOTS = ROOT / "artifacts" / "screenshots"
 
-SIGMOID = """\
-import engine
-
-z = engine.Tensor(0.0, name="z")
-y = 1 / (1 + engine.exp(-z))
-y.backward()
-y"""
+#: The README's notebook cell (the ```py block of "In a notebook"): it ends in `y`.
+(SIGMOID,) = re.findall(r"## In a notebook\n.*?```py\n(.*?)```", README.read_text(), flags=re.S)
 
 #: A page that puts an output's HTML in, the way JupyterLab's renderer does (innerHTML).
 HOST = """<!doctype html><html><head><meta charset="utf-8"></head>
