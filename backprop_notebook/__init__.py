@@ -27,8 +27,8 @@ CHECK_WORK = 10_000_000
 #: The output's height before its script fits it to the content.
 HEIGHT = 760
 FALLBACK = (
-    "Backprop Explorer's step-through needs JavaScript here: trust the notebook "
-    "(File, Trust Notebook) or run the cell again."
+    "Backprop Explorer: this step-through runs where the notebook's outputs are trusted: "
+    "trust the notebook (the command Trust Notebook) or run the cell again."
 )
 
 
