@@ -4,6 +4,7 @@ post's sigmoid to the downstream 0.25 arriving at z."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import pytest
 
 nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the test extra")
 nbclient = pytest.importorskip("nbclient", reason="the notebook tests need the test extra")
+from jupyter_client import KernelManager  # noqa: E402 (nbclient's dependency)
+from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -36,8 +39,15 @@ def saved(tmp_path_factory) -> Path:
         nbformat.v4.new_code_cell("engine.show(y)\nprint(float(z.grad))"),
         nbformat.v4.new_code_cell("h = 2 * z\nh"),  # no backward from h: the plain repr
     ]
+    # the kernel is this Python (with this checkout's engine), whatever other kernels exist
+    spec = folder / "kernels" / "bpe"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "language": "python"}))
+    specs = KernelSpecManager(kernel_dirs=[str(spec.parent)], ensure_native_kernel=False)
+    km = KernelManager(kernel_name="bpe", kernel_spec_manager=specs)
     client = nbclient.NotebookClient(
-        nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        nb, km=km, timeout=60, resources={"metadata": {"path": str(folder)}}
     )
     client.execute()
     path = folder / "sigmoid.ipynb"
