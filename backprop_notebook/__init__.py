@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html as _html
 import json
+from functools import lru_cache
 
 import engine
 
@@ -47,26 +48,41 @@ def payload(out: engine.Tensor, check: bool | None = None) -> dict:
 
 def document(out: engine.Tensor, check: bool | None = None) -> str:
     """A standalone HTML document stepping through `out`'s backprop (what the iframe holds)."""
+    return "".join(_document(out, check))
+
+
+def _document(out: engine.Tensor, check: bool | None) -> list[str]:
+    """The document in pieces: the bundle's two (the same str objects every time) apart."""
     js, css = bundled()
     data = json.dumps(payload(out, check), allow_nan=False, separators=(",", ":"))
     data = data.replace("<", "\\u003c")  # no "</script>" can end the data early
-    for text, tag in ((js, "</script"), (css, "</style")):
-        if tag in text.lower():
-            raise RuntimeError(f"the notebook bundle holds {tag}>: it cannot be inlined")
     title = _html.escape(f"Backprop Explorer: {out.name or out.op}")
-    return (
+    return [
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n<style>{css}</style>\n</head>\n<body>\n"
+        f"<title>{title}</title>\n<style>",
+        css,
+        "</style>\n</head>\n<body>\n"
         f'<script type="application/json" data-backprop-embed>{data}</script>\n'
-        f'<script type="module">{js}</script>\n</body>\n</html>\n'
-    )
+        '<script type="module">',
+        js,
+        "</script>\n</body>\n</html>\n",
+    ]
+
+
+@lru_cache(maxsize=4)
+def _escaped(text: str) -> str:
+    """The bundle escaped for an attribute once, not on every display (it is most of it)."""
+    return _html.escape(text, quote=True)
 
 
 def html(out: engine.Tensor, check: bool | None = None) -> str:
     """The notebook output: the document in an iframe (its own page: the notebook's styles and
     keys stay out, the arrow keys step it), and a note that shows where scripts may not run."""
-    doc = _html.escape(document(out, check), quote=True)
+    head, css, middle, js, tail = _document(out, check)
+    doc = "".join(
+        [_html.escape(head), _escaped(css), _html.escape(middle), _escaped(js), _html.escape(tail)]
+    )
     return (
         '<div class="backprop-explorer">'
         f"<p data-backprop-fallback>{_html.escape(FALLBACK)}</p>"

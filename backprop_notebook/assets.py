@@ -38,6 +38,10 @@ def bundled() -> tuple[str, str]:
 @lru_cache(maxsize=2)
 def _read(*files: tuple[str, int]) -> tuple[str, str]:
     js, css = (Path(path).read_text(encoding="utf-8") for path, _ in files)
+    # each is inlined in its element: nothing in it may close that element early
+    for text, tag in ((js, "</script"), (css, "</style")):
+        if tag in text.lower():
+            raise RuntimeError(f"the notebook bundle holds {tag}>: it cannot be inlined")
     return js, css
 
 
