@@ -95,6 +95,10 @@ def test_the_saved_output_steps_to_the_downstream_at_z(browser, saved):
     assert frame.locator('[data-node="n0"] .node-grad').text_content() == "grad 0.25"
     # fonts and formulas came with it: KaTeX rendered the reciprocal's local gradient
     assert frame.locator("[data-chain-body] .katex").count() >= 4
+    fonts = frame.locator("body").evaluate(
+        "() => [...document.fonts].filter((f) => f.status === 'loaded').map((f) => f.family)"
+    )
+    assert {"KaTeX_Main", "KaTeX_Math"} <= set(fonts), fonts
     assert page.locator("[data-backprop-fallback]").is_hidden()
     # the frame grew to its content
     frame_height = page.eval_on_selector("iframe", "el => el.getBoundingClientRect().height")
