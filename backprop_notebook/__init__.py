@@ -99,6 +99,14 @@ def mimebundle(out: engine.Tensor, check: bool | None = None) -> dict:
 
 def show(out: engine.Tensor, check: bool | None = None) -> None:
     """Display the step-through of `out` in the running notebook (backprops first if needed)."""
-    from IPython.display import display
-
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        get_ipython = lambda: None
+    if get_ipython() is None:
+        raise RuntimeError(
+            "engine.show() displays in a Jupyter notebook (an IPython kernel); elsewhere, "
+            "backprop_notebook.document(out) is the same step-through as a standalone HTML page"
+        )
     display(mimebundle(out, check), raw=True)

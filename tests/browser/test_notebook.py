@@ -134,3 +134,11 @@ def test_engine_show_and_the_plain_repr(browser, saved):
 def test_the_engine_imports_no_web_code():
     code = "import sys, engine; assert 'backprop_notebook' not in sys.modules, sys.modules.keys()"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_show_outside_a_notebook_says_where_it_works():
+    code = "import engine\nz = engine.Tensor(0.0, name='z')\nengine.show(1 / (1 + engine.exp(-z)))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "engine.show() displays in a Jupyter notebook" in result.stderr
+    assert "backprop_notebook.document(out)" in result.stderr
