@@ -139,7 +139,8 @@ function chainPanel(id) {
 function fitFrame(frame) {
   const note = frame.parentElement?.querySelector('[data-backprop-fallback]');
   if (note) note.hidden = true;
-  const fit = () => { frame.style.height = `${Math.ceil(document.documentElement.scrollHeight)}px`; };
+  // the body's own height: the document's scrollHeight is never less than the frame's height
+  const fit = () => { frame.style.height = `${Math.ceil(document.body.getBoundingClientRect().height)}px`; };
   new ResizeObserver(fit).observe(document.body);
   fit();
 }
