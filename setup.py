@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -52,6 +53,7 @@ class build_py_with_vendor(build_py):  # noqa: N801 - setuptools' command naming
             link_vendor(ROOT / "static" / "vendor")
         else:
             copy_vendor(Path(self.build_lib) / "static" / "vendor")
+            bundle_notebook(Path(self.build_lib) / "backprop_notebook" / "assets")
 
 
 def missing() -> list[str]:
@@ -86,6 +88,21 @@ def link_vendor(target: Path) -> None:
         source, dest = NODE_MODULES / path, target / path
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.symlink(os.path.relpath(source, dest.parent), dest)
+
+
+# -- In a notebook: the page's modules bundled for a notebook output --------------------------
+# A wheel carries backprop_notebook/assets/ (the page's notebook entry static/js/embed.js with
+# KaTeX and dagre, and the CSS with KaTeX's fonts inlined), made by esbuild from node_modules/.
+# An editable install makes it on first use instead (backprop_notebook/assets.py).
+def bundle_notebook(target: Path) -> None:
+    node = shutil.which("node")
+    if node is None or not (NODE_MODULES / "esbuild").is_dir():
+        raise SystemExit(
+            "error: bundling the notebook view needs Node.js and node_modules/esbuild: run "
+            f"`npm ci` in {ROOT}, then build again."
+        )
+    shutil.rmtree(target, ignore_errors=True)
+    subprocess.run([node, str(ROOT / "backprop_notebook" / "bundle.mjs"), str(target)], check=True)
 
 
 setup(cmdclass={"build_py": build_py_with_vendor})

@@ -59,9 +59,17 @@ def describe_ops() -> list[dict]:
     ]
 
 
+def show(out: Tensor, check: bool | None = None) -> None:
+    """Display `out`'s backprop as the page's step-through in a Jupyter notebook, offline
+    (backprops first if needed; `check` embeds the numerical check, by default when cheap)."""
+    from backprop_notebook import show as show_in_notebook
+
+    show_in_notebook(out, check)
+
+
 __all__ = [
     "OPS", "ArgumentError", "DomainError", "EngineError", "Op", "ShapeError", "Tensor", "apply",
     "as_array", "backward", "bind", "check_cost", "constant", "decode", "describe_ops", "encode",
     "function", "gradcheck", "infer_shape", "is_reciprocal", "nodes_made", "register",
-    "sigmoid_expanded", "topological_order", "trace", *OPS,
+    "show", "sigmoid_expanded", "topological_order", "trace", *OPS,
 ]  # fmt: skip

@@ -103,6 +103,15 @@ class Tensor:
         tag = f", name={self.name!r}" if self.name else ""
         return f"Tensor({np.asarray(self.value)!r}, op={self.op!r}{tag})"
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict | None:
+        """In Jupyter, after `backward()`: the page's step-through of this backprop, inline
+        (backprop_notebook, imported only here: the engine itself has no web code)."""
+        if self._record is None:
+            return None  # no backprop from here: the plain repr
+        from backprop_notebook import mimebundle
+
+        return mimebundle(self)
+
     # -- backprop ---------------------------------------------------------------------------
     def backward(self, seed: Any = None) -> None:
         """Backprop from this tensor; afterwards every node's `.grad` holds dL/d(node).

@@ -19,6 +19,20 @@ VENDOR_URL = re.compile(r"/vendor/[\w@./-]+")
 FONT_URL = re.compile(r"url\((fonts/[\w.-]+)\)")
 
 
+#: The notebook output of the post's sigmoid, made by an installed wheel: prints where the
+#: bundle it inlined lives.
+NOTEBOOK = """
+import backprop_notebook, engine
+from backprop_notebook import assets
+z = engine.Tensor(0.0, name="z")
+y = 1 / (1 + engine.exp(-z))
+y.backward()
+bundle = y._repr_mimebundle_()["text/html"]
+assert "data-backprop-embed" in bundle and "KaTeX_Main" in bundle and not assets.in_checkout()
+print(assets.ASSETS)
+"""
+
+
 def run(*command, cwd: Path, timeout: float = 300) -> str:
     result = subprocess.run(
         [str(c) for c in command],
@@ -71,6 +85,9 @@ def test_the_installed_wheel_serves_the_whole_app(tmp_path):
     elsewhere.mkdir()
     installed = run(python, "-c", "import static, server; print(static.__file__)", cwd=elsewhere)
     assert Path(installed.strip()).is_relative_to(venv), installed
+    # In a notebook: the wheel carries the bundled step-through (no node_modules/ beside it)
+    assets = run(python, "-c", NOTEBOOK, cwd=elsewhere)
+    assert Path(assets.strip()).is_relative_to(venv), assets
 
     log = tmp_path / "server.log"
     with serving(log=log, command=[command], cwd=elsewhere, env=clean_env()) as url:

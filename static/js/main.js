@@ -1,4 +1,5 @@
 // Wiring: which store event re-renders which view, the global keys, and the permalink.
+import { selectNode, stepKeys } from './controls.js';
 import { EVENTS } from './events.js';
 import { decodeState } from './logic/urlstate.js';
 import { Store } from './store.js';
@@ -89,33 +90,11 @@ on(EVENTS.url, () => {
 });
 
 function onNodeClick(id) {
-  const { timeline: tl, position } = store.state;
-  if (!tl) return;
-  store.pause();
-  const node = tl.nodes.get(id);
-  if (!node.inputs.length && node.grad !== null) store.setChain(node.name ?? node.id);
-  if (position >= tl.backwardStart && tl.backwardPos.has(id)) store.goTo(tl.backwardPos.get(id));
-  else if (tl.forwardPos.has(id)) store.goTo(tl.forwardPos.get(id));
+  selectNode(store, id);
 }
 
 // -- keys: Right / Left step, Space plays, Home / End jump ------------------------------------
-document.addEventListener('keydown', (ev) => {
-  if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
-  const t = ev.target instanceof Element ? ev.target : document.body;
-  if (t.closest('input, textarea, select, [contenteditable="true"]')) return; // their own keys
-  switch (ev.key) {
-    case 'ArrowRight': store.pause(); store.next(); break;
-    case 'ArrowLeft': store.pause(); store.prev(); break;
-    case 'Home': store.reset(); break;
-    case 'End': store.end(); break;
-    case ' ':
-      if (t.closest('button, a[href], summary')) return; // Space presses a focused button
-      store.togglePlay();
-      break;
-    default: return;
-  }
-  ev.preventDefault();
-});
+document.addEventListener('keydown', stepKeys(store));
 
 // -- share ----------------------------------------------------------------------------------
 $('[data-action="copy-link"]').addEventListener('click', async () => {

@@ -211,11 +211,29 @@ export class Store extends EventTarget {
       return;
     }
     if (seq !== this._runSeq) return;
-    const receivedAt = performance.now();
+    if (sameSource(s.runError?.source, source)) s.runError = null;
+    this.display(trace, source, position, performance.now());
+  }
+
+  /**
+   * Show a trace computed elsewhere, with no request (a notebook's engine.trace, embedded with
+   * engine.describe_ops() as `ops`): the views render it as if the service had answered.
+   */
+  show(trace, { ops = null, source = null, position = 0 } = {}) {
+    this.pause();
+    this._runAbort?.abort();
+    this._runSeq += 1; // a run in flight must not replace it
+    if (ops) this.state.ops = Object.fromEntries(ops.map((o) => [o.name, o]));
+    const shown = source ?? { expression: trace.expression ?? '', inputs: {}, options: {} };
+    this.display(trace, shown, position, performance.now());
+  }
+
+  /** The trace becomes the graph shown, at `position`: every view hears of it. */
+  display(trace, source, position, receivedAt) {
+    const s = this.state;
     s.trace = trace;
     s.timeline = buildTimeline(trace);
     s.shown = { expression: source.expression, inputs: { ...source.inputs }, options: { ...source.options } };
-    if (sameSource(s.runError?.source, source)) s.runError = null;
     s.status = 'ready';
     const names = chainInputs(trace).map((n) => n.name ?? n.id);
     if (!names.includes(s.chain)) {
