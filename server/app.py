@@ -26,8 +26,9 @@ from .body_limit import BodyLimitMiddleware
 from .cache import CACHE_ENTRIES, ResponseCache
 from .config import Limits
 from .errors import APIError, BadRequest, InternalError, MethodNotAllowed, NotFound
+from .lessons import SHIPPED, Library
 from .responses import JSONResponse
-from .routers import docs, expressions, meta
+from .routers import docs, expressions, lessons, meta
 from .schemas import ErrorResponse, openapi_schemas
 
 #: The page and its npm files: package data, wherever the package is installed (setup.py).
@@ -50,9 +51,11 @@ def create_app(
     static_dir: Path = STATIC,
     vendor_dir: Path = VENDOR,
     cache_entries: int | None = None,
+    lessons_dir: Path | None = None,
 ) -> FastAPI:
     """The app with these limits (default: the environment's, see server.config) and a cache
-    of `cache_entries` small answers (default: $BPE_CACHE_ENTRIES or 256; 0 turns it off)."""
+    of `cache_entries` small answers (default: $BPE_CACHE_ENTRIES or 256; 0 turns it off).
+    `lessons_dir` (default: $BPE_LESSONS_DIR) adds an instructor's lessons to the shipped ones."""
     limits = limits or Limits.from_env()
     if cache_entries is None:
         cache_entries = int(os.environ.get("BPE_CACHE_ENTRIES") or CACHE_ENTRIES)
@@ -67,9 +70,12 @@ def create_app(
     )
     app.state.limits = limits
     app.state.cache = ResponseCache(cache_entries)
+    if lessons_dir is None and os.environ.get("BPE_LESSONS_DIR"):
+        lessons_dir = Path(os.environ["BPE_LESSONS_DIR"])
+    app.state.lessons = Library([SHIPPED, *([lessons_dir] if lessons_dir else [])], limits)
     app.state.swagger_ui = (vendor_dir / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file()
     install_error_handlers(app)
-    routers = (expressions.router, meta.router, docs.router)
+    routers = (expressions.router, meta.router, docs.router, lessons.router)
     for router in routers:
         app.include_router(router)
         for route in router.routes:
