@@ -134,6 +134,10 @@ export function fitGraph(view, { whole = false } = {}) {
   const minK = whole ? undefined : Math.max(readableZoom(r.width), view.minZoom ?? 0);
   const maxK = Math.max(1.1, minK ?? 0);
   view.setTransform(fitTransform(view.layout.width, view.layout.height, r.width, r.height, { minK, maxK }));
+  // larger than the stage at that zoom: keep the current step's node in view
+  const current = !whole && view.focus.current && view.nodeEls.get(view.focus.current);
+  const t = current && ensureVisible(view.t, current.box, r.width, r.height);
+  if (t) view.setTransform(t);
 }
 
 /** Lay out and draw a new trace. Returns the layout (with its timing) for the benchmark. */

@@ -16,7 +16,7 @@ export function mountQuiz(box, lessons, store) {
     const texts = {};
     for (const field of box.querySelectorAll('[data-answer]')) texts[field.dataset.answer] = field.value;
     lessons.answer(texts);
-    box.querySelector('[data-quiz-next]')?.focus({ preventScroll: true });
+    box.querySelector('[data-quiz-next]')?.focus();
   });
   box.addEventListener('click', (ev) => {
     const btn = ev.target.closest('[data-quiz-action]');
@@ -70,7 +70,7 @@ export function renderQuiz(box, lessons, state, { focus = false } = {}) {
       form.append(grid, h('button', { type: 'submit', class: 'btn btn-primary', data: { quizCheck: '' } }, 'Check'));
       box.append(form);
       if (narration) narration.textContent = `Quiz, ${phaseOf(tl, p).text}: predict the ${ASK_LABELS[quiz]} gradient${qs.length > 1 ? 's' : ''}, then press Check.`;
-      if (focus) form.querySelector('input')?.focus({ preventScroll: true });
+      if (focus) form.querySelector('input')?.focus(); // scrolls the field into view
       return;
     }
     const list = h('ul', { class: 'quiz-results' });
