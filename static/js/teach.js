@@ -11,7 +11,7 @@ import { mountQuiz, renderQuiz } from './views/quiz.js';
 
 // In the projector view node text is drawn at this zoom or larger: the smallest text of a node
 // (its gradient, 11.5 graph units) comes out at 24 CSS px; the graph pans to follow the step.
-export const PRESENT_ZOOM = 24 / 11.5;
+export const PRESENT_ZOOM = 2.1; // 11.5 x 2.1 = 24.15
 
 export function mountTeaching(store, graph) {
   const lessons = new Lessons(store);

@@ -148,3 +148,19 @@ def any_page(request, browser, base_url):
     """The same test at 1280x720 and at 390x844."""
     viewport = DESKTOP if request.param == "desktop" else PHONE
     yield from _page(browser, base_url, viewport, request.param)
+
+
+# -- pages of other sizes (lessons: the projector view at 1920x1080 and 1024x768) -------------
+@pytest.fixture
+def sized_page(browser, base_url):
+    """sized_page(width, height, name) -> a Page in its own context; console errors fail."""
+    made = []
+
+    def make(width: int, height: int, name: str) -> Page:
+        gen = _page(browser, base_url, {"width": width, "height": height}, name)
+        made.append(gen)
+        return next(gen)
+
+    yield make
+    for gen in made:
+        next(gen, None)  # closes the context and asserts no unexpected console error
