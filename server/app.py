@@ -112,6 +112,7 @@ def openapi(app: FastAPI, limits: Limits) -> dict:
         schema.setdefault("components", {}).setdefault("schemas", {}).update(
             openapi_schemas(limits)
         )
+        lessons.describe_lesson_ids(schema, app.state.lessons)
     return app.openapi_schema
 
 
