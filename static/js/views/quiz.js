@@ -50,6 +50,7 @@ export function renderQuiz(box, lessons, state, { focus = false } = {}) {
   if (pos.kind === 'backward') {
     const qs = lessons.questions();
     const result = answers.get(p);
+    markElements(qs);
     if (!qs.length) {
       box.append(h('p', { class: 'muted' }, 'Nothing to predict here: no input of this node needs a gradient.'));
       return;
@@ -116,4 +117,24 @@ export function renderQuiz(box, lessons, state, { focus = false } = {}) {
   box.append(h('p', { class: 'quiz-lead' },
     'Quiz: at each backprop step you predict the gradients before the panel shows them. ',
     h('label', { for: 'quiz-ask' }, 'Ask for '), select, '.'));
+}
+
+/** Outline the element a tensor question is about, in the step panel's matrices. */
+function markElements(questions) {
+  const panel = document.querySelector('[data-panel="step"]');
+  for (const q of questions) {
+    if (!q.index) continue;
+    const card = panel.querySelector(`[data-edge-card="${q.edge}"]`);
+    const tables = q.kind === 'local'
+      ? [panel.querySelector('[data-upstream] table'), card?.querySelector('.term-upstream table'), card?.querySelector('.term-local table')]
+      : [card?.querySelector(`[data-downstream="${q.edge}"] table`)];
+    for (const table of tables) cellAt(table, q.index)?.classList.add('quiz-cell');
+  }
+}
+
+function cellAt(table, index) {
+  if (!table || index.length > 2) return null;
+  const rows = table.querySelectorAll('tr');
+  const [i, j] = index.length === 2 ? index : [0, index[0]];
+  return rows[i]?.cells[j] ?? null;
 }
