@@ -33,6 +33,7 @@ export class Lessons extends EventTarget {
       answersFor: null, // the source the answers are about
       blank: false,
     };
+    this._loading = null; // the slide being loaded, while it is
     store.permalinkHook = (query) => encodeLesson(query, {
       lesson: this.state.lesson?.id,
       slide: this.state.slide + 1,
@@ -97,7 +98,12 @@ export class Lessons extends EventTarget {
     if (!lesson || index < 0 || index >= lesson.slides.length) return Promise.resolve();
     this.state.slide = index;
     this.emit(LESSON_EVENTS.slide);
-    return this.loadSlide(atEnd ? END : null);
+    // a clicker pressed twice while the slide loads must not skip the next one
+    const loading = this.loadSlide(atEnd ? END : null).finally(() => {
+      if (this._loading === loading) this._loading = null;
+    });
+    this._loading = loading;
+    return loading;
   }
 
   nextSlide() {
@@ -117,6 +123,7 @@ export class Lessons extends EventTarget {
 
   /** The clicker's forward button: the next step, or the next slide at the end of this one. */
   forward() {
+    if (this._loading) return;
     const { timeline, position } = this.store.state;
     this.store.pause();
     if (timeline && position < timeline.last) this.store.next();
@@ -125,6 +132,7 @@ export class Lessons extends EventTarget {
 
   /** The clicker's back button: the previous step, or the end of the previous slide. */
   backward() {
+    if (this._loading) return;
     const { timeline, position } = this.store.state;
     this.store.pause();
     if (timeline && position > 0) this.store.prev();
