@@ -28,8 +28,9 @@ from .body_limit import BodyLimitMiddleware
 from .cache import CACHE_ENTRIES, ResponseCache
 from .config import Hosting, Limits
 from .errors import APIError, BadRequest, InternalError, MethodNotAllowed, NotFound
+from .lessons import SHIPPED, Library
 from .responses import JSONResponse
-from .routers import docs, expressions, meta
+from .routers import docs, expressions, lessons, meta
 from .schemas import ErrorResponse, openapi_schemas
 
 #: The page and its npm files: package data, wherever the package is installed (setup.py).
@@ -53,10 +54,12 @@ def create_app(
     vendor_dir: Path = VENDOR,
     cache_entries: int | None = None,
     hosting: Hosting | None = None,
+    lessons_dir: Path | None = None,
 ) -> FastAPI:
     """The app with these limits (default: the environment's, see server.config) and a cache
     of `cache_entries` small answers (default: $BPE_CACHE_ENTRIES or 256; 0 turns it off),
-    hosted as `hosting` says (rate limit, CORS, framing; default: the environment's)."""
+    hosted as `hosting` says (rate limit, CORS, framing; default: the environment's).
+    `lessons_dir` (default: $BPE_LESSONS_DIR) adds an instructor's lessons to the shipped ones."""
     limits = limits or Limits.from_env()
     hosting = hosting or Hosting.from_env()
     if cache_entries is None:
@@ -72,9 +75,12 @@ def create_app(
     )
     app.state.limits = limits
     app.state.cache = ResponseCache(cache_entries)
+    if lessons_dir is None and os.environ.get("BPE_LESSONS_DIR"):
+        lessons_dir = Path(os.environ["BPE_LESSONS_DIR"])
+    app.state.lessons = Library([SHIPPED, *([lessons_dir] if lessons_dir else [])], limits)
     app.state.swagger_ui = (vendor_dir / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file()
     install_error_handlers(app)
-    routers = (expressions.router, meta.router, docs.router)
+    routers = (expressions.router, meta.router, docs.router, lessons.router)
     for router in routers:
         app.include_router(router)
         for route in router.routes:
@@ -122,6 +128,7 @@ def openapi(app: FastAPI, limits: Limits) -> dict:
             openapi_schemas(limits)
         )
         ratelimit.document(schema, app.state.rate_limited_paths)
+        lessons.describe_lesson_ids(schema, app.state.lessons)
     return app.openapi_schema
 
 

@@ -2,6 +2,7 @@
 
 backprop-explorer serve --host 127.0.0.1 --port 8000 --workers 2 --max-nodes 5000
 backprop-explorer trace "1/(1+exp(-z))" --input z=0
+backprop-explorer lesson check my-lesson.toml
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import math
 import os
 import sys
 from dataclasses import fields, replace
+from pathlib import Path
 
 import orjson
 
@@ -35,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="answers to small requests kept (default 256; 0: no cache; env BPE_CACHE_ENTRIES)",
     )
+    serve.add_argument(
+        "--lessons",
+        metavar="DIR",
+        help="a folder of lesson files (*.toml) served with the shipped ones (env BPE_LESSONS_DIR)",
+    )
     _limit_options(serve)
     _hosting_options(serve)
 
@@ -54,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     trace.add_argument("--json", action="store_true", help="print the trace as JSON")
     _limit_options(trace)
 
+    _lesson_parser(sub)
+
     args = parser.parse_args(argv)
-    return {"serve": _serve, "trace": _trace}[args.command](args)
+    return {"serve": _serve, "trace": _trace, "lesson": _lesson}[args.command](args)
 
 
 def _limit_options(parser: argparse.ArgumentParser) -> None:
@@ -92,6 +101,8 @@ def _serve(args) -> int:
     import uvicorn
 
     _limits(args, export=True)  # fails early on a bad value
+    if args.lessons is not None and _check_lessons_dir(args) != 0:
+        return 2
     if args.cache_entries is not None:
         os.environ["BPE_CACHE_ENTRIES"] = str(max(args.cache_entries, 0))
     proxy = _hosting(args)
@@ -248,7 +259,7 @@ def format_trace(result: dict) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Hosting on a public address (issue 9, docs/hosting.md)
+# Hosting on a public address (docs/hosting.md)
 # ---------------------------------------------------------------------------------------------
 def _hosting_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("hosting on a public address (docs/hosting.md)")
@@ -310,6 +321,59 @@ def _hosting(args) -> dict:
     # uvicorn puts X-Forwarded-For's address in the client's place only from these peers
     proxy = {"proxy_headers": True, "forwarded_allow_ips": trusted} if trusted else {}
     return {"root_path": root_path, "proxy_headers": False, **proxy}
+
+
+# ---------------------------------------------------------------------------------------------
+# lessons: `serve --lessons DIR` and `lesson check FILE`
+# ---------------------------------------------------------------------------------------------
+def _lesson_parser(sub) -> None:
+    lesson = sub.add_parser("lesson", help="check lesson files (see `lesson check -h`)")
+    actions = lesson.add_subparsers(dest="action", required=True)
+    check = actions.add_parser(
+        "check", help="validate lesson files: the schema, and every slide runs within the limits"
+    )
+    check.add_argument("files", nargs="+", metavar="FILE")
+    _limit_options(check)
+
+
+def _lesson(args) -> int:
+    """`lesson check FILE...`: each problem as FILE:LINE: slide N (title): what; status 1."""
+    from .lessons import check_file
+
+    limits = _limits(args)
+    failed = False
+    for name in args.files:
+        lesson, problems, warnings = check_file(Path(name), limits)
+        for p in [*problems, *warnings]:
+            print(p, file=sys.stderr)
+        if problems:
+            failed = True
+            print(f"{name}: {len(problems)} problem(s)", file=sys.stderr)
+        else:
+            print(f"{name}: ok, {len(lesson['slides'])} slide(s): {lesson['title']}")
+    return 1 if failed else 0
+
+
+def _check_lessons_dir(args) -> int:
+    """Before serving: every lesson of the folder must pass `lesson check`."""
+    from .lessons import lesson_files, load
+
+    folder = Path(args.lessons).resolve()
+    if not folder.is_dir():
+        print(f"error: --lessons {args.lessons}: not a folder", file=sys.stderr)
+        return 2
+    lessons, problems = load([folder], _limits(args))
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(
+            "error: fix the lessons above (`backprop-explorer lesson check FILE`)", file=sys.stderr
+        )
+        return 2
+    if not lesson_files(folder):
+        print(f"warning: no *.toml lesson in {folder}", file=sys.stderr)
+    os.environ["BPE_LESSONS_DIR"] = str(folder)
+    return 0
 
 
 if __name__ == "__main__":

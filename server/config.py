@@ -87,7 +87,7 @@ def env_name(field: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Hosting on a public address (issue 9): rate limit, CORS, framing (docs/hosting.md)
+# Hosting on a public address: rate limit, CORS, framing (docs/hosting.md)
 # ---------------------------------------------------------------------------------------------
 #: The compute endpoints, rate limited per client address (server/ratelimit.py). A route that
 #: computes adds its path here, one line each; each path has its own budget.

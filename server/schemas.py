@@ -365,3 +365,54 @@ def _json_type(x) -> str:
         int: "a number",
         float: "a number",
     }.get(type(x), type(x).__name__)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lessons: the TOML files of server/lessons/ (server/lessons.py) and GET /api/lessons
+# ---------------------------------------------------------------------------------------------
+StepName = Literal["start", "backward", "end"]
+
+
+class SlideFile(BaseModel):
+    """One `[[slides]]` table of a lesson file; any other key is an error."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    title: str = Field(min_length=1)
+    expression: str = Field(min_length=1)
+    inputs: dict[str, SkipValidation[Any]] = Field(default_factory=dict)
+    step: int | StepName = 0
+    notes: str = ""
+    text: str = ""
+    sigmoid: Literal["node", "expanded"] = "node"
+    check: bool = False
+    chain: str | None = None
+
+
+class LessonFile(BaseModel):
+    """A lesson file: a title, an optional description, one or more slides."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    title: str = Field(min_length=1)
+    description: str = ""
+    slides: list[SlideFile] = Field(min_length=1)
+
+
+class LessonSlide(Answer):
+    title: str
+    expression: str = Field(description="Sent to POST /api/graph as it is")
+    inputs: dict[str, Value]
+    step: int = Field(description="The position it opens at, as the permalink's step=")
+    notes: str = Field(description="For the presenter (the speaker-notes window)")
+    text: str = Field(description="Shown to the class above the graph; inline math in $...$")
+    sigmoid: Literal["node", "expanded"]
+    check: bool = Field(description="Open with the numerical check on")
+    chain: str | None = Field(description="The input whose chain rule is written out")
+
+
+class Lesson(Answer):
+    id: str = Field(description="The file's name without .toml")
+    title: str
+    description: str
+    slides: list[LessonSlide]

@@ -134,3 +134,6 @@ def check_the_app(client: httpx.Client) -> None:
     assert "/api/diagnose" in spec["paths"]
     r = client.post("/api/graph", json={"expression": "1/(1+exp(-z))", "inputs": {"z": 0}})
     assert r.status_code == 200 and r.json()["gradients"] == {"z": 0.25}
+    # the shipped lessons are package data (server/lessons/*.toml)
+    lessons = client.get("/api/lessons").json()
+    assert [x["id"] for x in lessons][:2] == ["post", "cs231n"]

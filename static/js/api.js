@@ -54,5 +54,6 @@ export const api = {
   diagnose: (body, signal) => request('POST', '/api/diagnose', body, signal),
   examples: () => request('GET', '/api/examples'),
   ops: () => request('GET', '/api/ops'),
+  lessons: () => request('GET', '/api/lessons'),
 };
 

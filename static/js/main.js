@@ -11,6 +11,7 @@ import {
 import { fitGraph, mountGraph, renderGraph, updateGraph, zoomBy } from './views/graph.js';
 import { mountStep, renderCheckToggle, renderStep } from './views/step.js';
 import { mountTimeline, renderPlaying, renderTimeline, renderTimelinePosition } from './views/timeline.js';
+import { mountTeaching } from './teach.js';
 
 const URL_DELAY_MS = 120; // browsers throttle rapid history updates; stepping can be faster
 const $ = (sel) => document.querySelector(sel);
@@ -89,6 +90,10 @@ on(EVENTS.url, () => {
   }, URL_DELAY_MS);
 });
 
+// lessons, the projector view, speaker notes, the quiz (static/js/teach.js): after the wiring
+// above, so its views render after the step panel at each event
+const teaching = mountTeaching(store, graph);
+
 function onNodeClick(id) {
   selectNode(store, id);
 }
@@ -115,7 +120,9 @@ $('[data-action="copy-link"]').addEventListener('click', async () => {
 async function start() {
   await store.loadReference();
   const restored = decodeState(window.location.search);
-  if (restored) {
+  if (await teaching.start(window.location.search, restored)) {
+    // a lesson's slide (?lesson=<id>&slide=<n>)
+  } else if (restored) {
     await store.restore(restored);
   } else if (store.state.examples.length) {
     await store.applyExample(store.state.examples[0].id);

@@ -332,7 +332,7 @@ export class Store extends EventTarget {
   permalink() {
     const s = this.state;
     if (!s.shown) return '';
-    return encodeState({
+    const query = encodeState({
       expression: s.shown.expression,
       inputs: s.shown.inputs,
       position: s.position,
@@ -340,6 +340,8 @@ export class Store extends EventTarget {
       chain: s.chain,
       options: s.shown.options,
     });
+    // a lesson adds its keys (static/js/lessons.js): lesson, slide, present, quiz
+    return this.permalinkHook ? this.permalinkHook(query) : query;
   }
 }
 

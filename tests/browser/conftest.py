@@ -171,3 +171,19 @@ def _wait_for_function(self, expression, *, arg=None, timeout=None, polling=None
 
 
 PlaywrightPage.wait_for_function = _wait_for_function
+
+
+# -- pages of other sizes (lessons: the projector view at 1920x1080 and 1024x768) -------------
+@pytest.fixture
+def sized_page(browser, base_url):
+    """sized_page(width, height, name) -> a Page in its own context; console errors fail."""
+    made = []
+
+    def make(width: int, height: int, name: str) -> Page:
+        gen = _page(browser, base_url, {"width": width, "height": height}, name)
+        made.append(gen)
+        return next(gen)
+
+    yield make
+    for gen in made:
+        next(gen, None)  # closes the context and asserts no unexpected console error

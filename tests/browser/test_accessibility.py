@@ -30,6 +30,11 @@ def axe_violations(page) -> list[str]:
         "?expr=h%20%3D%20w1*x%0Ah%20%2B%20w2*x&in.w1=2&in.w2=3&in.x=0&step=9",  # done, a fan-out
         # tensors
         "?expr=sum(X%20*%20b)&in.X=%5B%5B1%2C-2%5D%2C%5B3%2C4%5D%5D&in.b=%5B0.5%2C-1%5D&step=3",
+        # lessons: a slide, the projector view, the quiz waiting for an answer and at its score
+        "?lesson=post&slide=2",
+        "?lesson=post&slide=2&present=1&step=8",
+        "?lesson=post&slide=1&quiz=1&step=8",
+        "?lesson=cs231n&slide=4&quiz=1&step=13",
     ],
 )
 def test_no_axe_violations(any_page, query):

@@ -175,9 +175,10 @@ enabled = true
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "413", "422"]
 
-# The API's refusals of a body: malformed (400), too large (413), refused (422).
+# The API's refusals of a body: malformed (400), too large (413), refused (422); and of a
+# path: no such lesson (404, GET /api/lessons/{id} outside the enum of this server's ids).
 [checks.negative_data_rejection]
-expected-statuses = ["400", "413", "422"]
+expected-statuses = ["400", "404", "413", "422"]
 """
 
 

@@ -45,3 +45,42 @@ function parseOption(v) {
     return v;
   }
 }
+
+// -- lessons: ?lesson=<id>&slide=<n> (1-based), present=1 (projector), quiz=1 (or local,
+// downstream: what the quiz asks). Links in course pages rely on these keys: keep them.
+const LESSON_KEYS = ['lesson', 'slide', 'present', 'quiz'];
+
+/** The lesson keys of a query string: {lesson, slide (1-based), present, quiz}. */
+export function decodeLesson(search) {
+  const q = new URLSearchParams(search);
+  const slide = Number.parseInt(q.get('slide') ?? '1', 10);
+  const quiz = q.get('quiz');
+  return {
+    lesson: q.get('lesson') || null,
+    slide: Number.isFinite(slide) && slide >= 1 ? slide : 1,
+    present: q.get('present') === '1',
+    quiz: quiz === '1' ? 'both' : ['both', 'local', 'downstream'].includes(quiz) ? quiz : null,
+  };
+}
+
+/**
+ * A permalink with the lesson keys: `query` is encodeState's; when the view is the slide's own
+ * source (`onSlide`), the source keys go (the slide holds them) and step, check, chain stay.
+ */
+export function encodeLesson(query, { lesson = null, slide = 1, present = false, quiz = null, onSlide = false } = {}) {
+  const q = new URLSearchParams(query);
+  for (const k of LESSON_KEYS) q.delete(k);
+  if (lesson && onSlide) {
+    for (const k of [...q.keys()]) if (k === 'expr' || k.startsWith(INPUT_PREFIX) || k.startsWith('opt.')) q.delete(k);
+  }
+  const head = new URLSearchParams();
+  if (lesson) {
+    head.set('lesson', lesson);
+    head.set('slide', String(slide));
+  }
+  if (present) head.set('present', '1');
+  if (quiz) head.set('quiz', quiz === 'both' ? '1' : quiz);
+  const a = head.toString();
+  const b = q.toString();
+  return a && b ? `${a}&${b}` : a || b;
+}

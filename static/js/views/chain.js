@@ -76,5 +76,16 @@ export function renderChainPosition(root, state) {
     const at = tl.edgeGradAt.get(el.dataset.factorEdge);
     el.classList.toggle('is-done', at !== undefined && at <= state.position);
     el.classList.toggle('is-current', at === state.position);
+    // not reached yet: the projector view and the quiz hide these numbers (body.hide-ahead)
+    el.classList.toggle('is-ahead', at === undefined || at > state.position);
   }
+  for (const path of root.querySelectorAll('.chain-path')) {
+    path.classList.toggle('is-ahead', !!path.querySelector('.factor.is-ahead'));
+    path.classList.toggle('has-current', !!path.querySelector('.factor.is-current'));
+  }
+  const total = root.querySelector('[data-chain-total]');
+  const input = [...tl.nodes.values()].find((n) => !n.inputs.length && (n.name ?? n.id) === state.chain);
+  const at = input ? tl.gradAt.get(input.id) : undefined;
+  total?.classList.toggle('is-ahead', at === undefined || at > state.position);
+  total?.classList.toggle('is-current', at === state.position);
 }

@@ -130,8 +130,14 @@ export function fitGraph(view, { whole = false } = {}) {
   if (!view.layout) return;
   const r = stageSize(view);
   view.userMoved = whole;
-  const minK = whole ? undefined : readableZoom(r.width);
-  view.setTransform(fitTransform(view.layout.width, view.layout.height, r.width, r.height, { minK }));
+  // the projector view sets view.minZoom: text stays large, and the view follows the current node
+  const minK = whole ? undefined : Math.max(readableZoom(r.width), view.minZoom ?? 0);
+  const maxK = Math.max(1.1, minK ?? 0);
+  view.setTransform(fitTransform(view.layout.width, view.layout.height, r.width, r.height, { minK, maxK }));
+  // larger than the stage at that zoom: keep the current step's node in view
+  const current = !whole && view.focus.current && view.nodeEls.get(view.focus.current);
+  const t = current && ensureVisible(view.t, current.box, r.width, r.height);
+  if (t) view.setTransform(t);
 }
 
 /** Lay out and draw a new trace. Returns the layout (with its timing) for the benchmark. */
