@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SkipValidation, ValidationError
 from pydantic.json_schema import models_json_schema
 from typing_extensions import TypeAliasType
 
@@ -89,17 +89,25 @@ class DiagnoseRequest(ParseRequest):
     expression: str = Field(description="The expression as typed so far")
 
 
+def _whole(v):
+    return int(v) if type(v) is float and v.is_integer() else v
+
+
 class TrainRequest(ParseRequest):
     """POST /api/train: gradient descent on some inputs (the parameters), the rest held."""
 
     inputs: dict[str, SkipValidation[Value]] = Field(
         default_factory=dict, description="Every input's starting value, as in /api/graph"
     )
-    params: list[str] = Field(
+    # names as the language writes them (identifiers); the service checks each is an input
+    params: list[Annotated[str, Field(pattern=r"^[^\W\d]\w*$", max_length=200)]] = Field(
         min_length=1, description="The inputs to train (names); the other inputs are data"
     )
     lr: float = Field(gt=0, allow_inf_nan=False, description="Learning rate")
-    steps: int = Field(ge=0, description="Gradient steps (at most max_train_steps)")
+    # 20.0 is 20 (JSON does not tell them apart); true and 20.5 are refused
+    steps: Annotated[int, BeforeValidator(_whole)] = Field(
+        ge=0, description="Gradient steps (at most max_train_steps)"
+    )
     optimizer: Literal["sgd", "momentum", "adam"] = Field(
         "sgd", description="The update rule (engine.optim.RULES)"
     )

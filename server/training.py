@@ -48,7 +48,7 @@ def train(
     program = compile_expression(expression, limits, sigmoid)
     warnings = list(program.warnings)
     values = read_inputs(inputs, program, limits, warnings)
-    names = _params(params, program)
+    names = _params(params, program, warnings)
     rule = RULES[optimizer]
 
     def loss_and_grads(step: int) -> tuple[engine.Tensor, dict, Budget]:
@@ -121,21 +121,24 @@ def train(
     return result
 
 
-def _params(params: list[str], program) -> list[str]:
-    """The parameters' names, each an input of the expression, each once."""
+def _params(params: list[str], program, warnings: list[str]) -> list[str]:
+    """The parameters' names that are inputs of the expression, each once. Others are left out
+    with a warning, as /api/graph does with unused inputs (a loss with no parameter left is
+    evaluated, and nothing moves)."""
     spans = dict(program.inputs)
     names = []
     for raw in params:
         name = _normal(raw)
         if name not in spans:
             known = ", ".join(f"'{n}'" for n in spans) or "none"
-            raise BadInput(
-                f"params: '{raw}' is not an input of the expression (its inputs: {known})"
+            warnings.append(
+                f"params: '{raw}' is not an input of the expression (its inputs: {known}); left out"
             )
-        if name in names:
-            raise BadInput(f"params: '{raw}' is listed twice")
-        names.append(name)
-    return names
+        elif name not in names:
+            names.append(name)
+    if params and not names:
+        warnings.append("no parameter is an input of the expression: nothing is trained")
+    return names[:]
 
 
 def _check_run(work: int, steps: int, param_elements: int, limits: Limits) -> None:

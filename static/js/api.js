@@ -44,5 +44,7 @@ export const api = {
   diagnose: (body, signal) => request('POST', '/api/diagnose', body, signal),
   examples: () => request('GET', '/api/examples'),
   ops: () => request('GET', '/api/ops'),
+  // gradient descent on the graph (static/js/learn.js)
+  train: (body, signal) => request('POST', '/api/train', body, signal),
 };
 

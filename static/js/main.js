@@ -1,5 +1,6 @@
 // Wiring: which store event re-renders which view, the global keys, and the permalink.
 import { EVENTS } from './events.js';
+import { initLearn, runForward } from './learn.js';
 import { decodeState } from './logic/urlstate.js';
 import { Store } from './store.js';
 import { mountChain, renderChain, renderChainPosition } from './views/chain.js';
@@ -10,6 +11,8 @@ import {
 import { fitGraph, mountGraph, renderGraph, updateGraph, zoomBy } from './views/graph.js';
 import { mountStep, renderCheckToggle, renderStep } from './views/step.js';
 import { mountTimeline, renderPlaying, renderTimeline, renderTimelinePosition } from './views/timeline.js';
+import { mountForward, renderForward } from './views/forward.js';
+import { mountTrain, renderTrainRun, renderTrainSettings, renderTrainUpdate } from './views/train.js';
 
 const URL_DELAY_MS = 120; // browsers throttle rapid history updates; stepping can be faster
 const $ = (sel) => document.querySelector(sel);
@@ -97,6 +100,26 @@ function onNodeClick(id) {
   if (position >= tl.backwardStart && tl.backwardPos.has(id)) store.goTo(tl.backwardPos.get(id));
   else if (tl.forwardPos.has(id)) store.goTo(tl.forwardPos.get(id));
 }
+
+// -- gradient descent and forward mode (static/js/learn.js) --------------------------------
+const learn = initLearn(store);
+panels.train = $('[data-panel="train"]');
+panels.forward = $('[data-panel="forward"]');
+const modeToggle = $('[data-mode-toggle]');
+const charts = mountTrain(panels.train, learn);
+mountForward(panels.forward, modeToggle, { ...learn, state: () => store.state });
+const stage = panels.graph.querySelector('[data-graph-stage]');
+on(EVENTS.train, (s) => {
+  renderTrainSettings(panels.train, s);
+  renderTrainUpdate(panels.train, s);
+  renderTrainRun(panels.train, s, charts);
+});
+on(EVENTS.forward, (s) => renderForward(panels.forward, modeToggle, s, stage));
+on(EVENTS.trace, (s) => {
+  renderTrainSettings(panels.train, s);
+  if (s.mode === 'forward') runForward(store); // the same graph, new numbers: tangents again
+});
+on(EVENTS.source, (s) => learn.applyPreset(s.examples.find((e) => e.id === s.exampleId)));
 
 // -- keys: Right / Left step, Space plays, Home / End jump ------------------------------------
 document.addEventListener('keydown', (ev) => {

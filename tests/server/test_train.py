@@ -101,8 +101,6 @@ def test_a_diverging_run_says_at_which_step(client):
 @pytest.mark.parametrize(
     "changes, status, code, words",
     [
-        ({"params": ["q"]}, 422, "bad_input", "'q' is not an input"),
-        ({"params": ["w", "w"]}, 422, "bad_input", "listed twice"),
         ({"params": []}, 400, "bad_request", "params"),
         ({"lr": 0}, 400, "bad_request", "lr"),
         ({"lr": -1}, 400, "bad_request", "lr"),
@@ -119,6 +117,19 @@ def test_refusals(client, changes, status, code, words):
     assert got == status, body
     assert body["error"]["code"] == code
     assert words in body["error"]["message"]
+
+
+def test_params_that_are_not_inputs_are_left_out_with_a_warning(client):
+    status, body = train(client, params=["q", "w", "w"])
+    assert status == 200
+    assert body["params"] == ["w"]
+    assert body["inputs"] == pytest.approx({"x": 2.0, "w": 3.4, "b": 1.0})
+    assert body["warnings"] == [
+        "params: 'q' is not an input of the expression (its inputs: 'w', 'x', 'b'); left out"
+    ]
+    status, body = train(client, params=["q"])
+    assert status == 200 and body["losses"] == [4.0, 4.0]
+    assert body["warnings"][-1] == "no parameter is an input of the expression: nothing is trained"
 
 
 def test_the_run_is_refused_before_it_starts_past_the_work_limit(make_client):
