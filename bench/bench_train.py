@@ -138,6 +138,7 @@ RUNNERS = {"api": run_api, "numpy": run_numpy, "torch": run_torch, "modes": run_
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--worker", choices=RUNNERS)
     args = ap.parse_args()
     if args.worker:
@@ -149,16 +150,27 @@ def main() -> None:
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
-    results = {}
-    for name in RUNNERS:
-        cmd = [sys.executable, __file__, "--worker", name, "--repeat", str(args.repeat)]
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        if done.returncode:
-            print(f"{name}: skipped ({done.stderr.strip().splitlines()[-1][:120]})")
-            continue
-        results[name] = json.loads(done.stdout)
+    # rounds interleave the frameworks, so a busy spell of the machine hits them all; each
+    # figure is its best round (the least disturbed)
+    results: dict[str, dict] = {}
+    for _ in range(args.rounds):
+        for name in RUNNERS:
+            cmd = [sys.executable, __file__, "--worker", name, "--repeat", str(args.repeat)]
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            if done.returncode:
+                results.setdefault(name, {"skipped": done.stderr.strip().splitlines()[-1][:120]})
+                continue
+            got = json.loads(done.stdout)
+            key = "reverse_us_per_node" if name == "modes" else "seconds"
+            if name not in results or got[key] < results[name].get(key, float("inf")):
+                results[name] = got
+    for name, r in list(results.items()):
+        if "skipped" in r:
+            print(f"{name}: skipped ({r['skipped']})")
+            del results[name]
     base = results["numpy"]
-    print(f"(a) {STEPS} SGD steps on the MLP preset (median of {args.repeat}, one run):")
+    print(f"(a) {STEPS} SGD steps on the MLP preset (best of {args.rounds} rounds of the median "
+          f"of {args.repeat}):")  # fmt: skip
     for name in ("numpy", "api", "torch"):
         if name in results:
             r = results[name]

@@ -29,6 +29,7 @@ import numpy as np
 from .arrays import as_array
 from .backward import topological_order
 from .errors import ArgumentError, EngineError
+from .gcpause import paused_gc_for
 from .ops import OPS
 from .tensor import Tensor
 
@@ -76,7 +77,8 @@ def forward_tangents(out: Tensor, tangents: Mapping[Tensor, Any]) -> ForwardReco
                     f"{list(leaf.shape)}"
                 ) from None
         seeded[leaf._seq] = t
-    return _forward(order, seeded)
+    with paused_gc_for(len(order)):
+        return _forward(order, seeded)
 
 
 def _forward(order: list, seeded: dict) -> ForwardRecord:
@@ -104,8 +106,10 @@ def _forward(order: list, seeded: dict) -> ForwardRecord:
                     continue
                 local = rule(ans, *values)
                 share = t if type(local) is float and local == 1.0 else local * t
-                if np.shape(share) != np.shape(ans):
-                    share = np.broadcast_to(share, np.shape(ans))
+                if type(share) is float:  # a rule's constant times a float tangent
+                    share = np.float64(share)
+                if share.shape != ans.shape:
+                    share = np.broadcast_to(share, ans.shape)
             else:
                 if op.jvp is None:
                     raise EngineError(f"{op.name} has no forward-mode rule (jvp in engine/ops.py)")

@@ -23,6 +23,11 @@ def test_update_applies_the_golden_step_and_reruns_the_graph(any_page):
     assert page.is_checked('[data-train-param="w"]') and page.is_checked('[data-train-param="b"]')
     assert not page.is_checked('[data-train-param="x"]')
     assert page.input_value("[data-train-lr]") == "0.05"
+    where = (
+        "() => [...document.querySelectorAll('[data-node]')]"
+        ".map((g) => [g.dataset.node, g.getAttribute('transform')])"
+    )
+    before = page.evaluate(where)
     page.click("[data-train-update]")
     page.wait_for_selector('[data-train-eq="w"]')
     assert page.inner_text('[data-train-eq="w"]') == "w \u2190 3 \u2212 0.05 \u00d7 (\u22128) = 3.4"
@@ -34,6 +39,7 @@ def test_update_applies_the_golden_step_and_reruns_the_graph(any_page):
     assert page.input_value('[data-input="b"]') == "1.2"
     grads = page.evaluate("window.backprop.store.state.trace.gradients")
     assert grads["w"] == pytest.approx(-4.0) and grads["b"] == pytest.approx(-2.0)
+    assert page.evaluate(where) == before  # the layout does not jump
     p.shot("train-update", focus="[data-panel=train]")
 
 

@@ -57,8 +57,8 @@ export function renderTrainSettings(root, state) {
   set('[data-train-lr]', t.lr);
   set('[data-train-steps]', t.steps);
   set('[data-train-optimizer]', t.optimizer);
-  const busy = t.busy ? 'true' : 'false';
-  for (const sel of ['[data-train-update]', '[data-train-run]']) root.querySelector(sel).setAttribute('aria-busy', busy);
+  // aria-busy only while a run is on (the buttons' CSS dims any aria-busy)
+  for (const sel of ['[data-train-update]', '[data-train-run]']) root.querySelector(sel).toggleAttribute('aria-busy', t.busy);
   root.querySelector('[data-train-run-label]').textContent = `Train ${t.steps || 'N'} steps`;
   const err = root.querySelector('[data-train-error]');
   err.hidden = !t.error;
