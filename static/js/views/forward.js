@@ -3,7 +3,7 @@
 // with the numbers, and the closing comparison with reverse mode.
 import { comparisonLine, forwardEquation, knownAt } from '../logic/forward.js';
 import { formatNumber, TIMES } from '../logic/format.js';
-import { clear, h } from './dom.js';
+import { clear, h, s } from './dom.js';
 
 export function mountForward(root, toggle, actions) {
   toggle.addEventListener('click', (ev) => {
@@ -67,7 +67,7 @@ export function renderForward(root, toggle, state, stage) {
     for (const n of pos.seeds) body.append(h('p', { class: 'fwd-seed' }, h('code', {}, `tangent(${n.name ?? n.id}) = ${num(n.tangent)}`)));
   } else if (pos.kind === 'tangent') {
     const node = pos.node;
-    caption.textContent = `Forward mode ${f.position}/${tl.count}: ${node.label}  ${f.position} / ${tl.last}`;
+    caption.textContent = `Forward mode ${f.position}/${tl.count}: ${node.label}`;
     body.append(h('h3', { class: 'fwd-title' }, `${node.name ?? node.label} (${node.op})`));
     const table = h('div', { class: 'fwd-terms' });
     for (const t of pos.terms) {
@@ -93,9 +93,22 @@ export function renderForward(root, toggle, state, stage) {
 
 function markGraph(stage, f) {
   for (const el of stage.querySelectorAll('.fwd-known, .fwd-current')) el.classList.remove('fwd-known', 'fwd-current');
+  for (const el of stage.querySelectorAll('.fwd-tangent')) el.remove();
   if (!f?.timeline) return;
   const known = knownAt(f.timeline, f.position);
-  for (const id of known) stage.querySelector(`[data-node="${id}"]`)?.classList.add('fwd-known');
+  for (const id of known) {
+    const g = stage.querySelector(`[data-node="${id}"]`);
+    if (!g) continue;
+    g.classList.add('fwd-known');
+    // the node's tangent, under its box, as the step that computed it passes
+    const rect = g.querySelector('rect');
+    const node = f.timeline.nodes.get(id);
+    const text = s('text', {
+      class: 'fwd-tangent', x: Number(rect.getAttribute('width')) / 2,
+      y: Number(rect.getAttribute('height')) + 13, 'text-anchor': 'middle',
+    }, `tangent ${num(node.tangent)}`);
+    g.append(text);
+  }
   const pos = f.timeline.positions[f.position];
   if (pos.kind === 'tangent') stage.querySelector(`[data-node="${pos.node.id}"]`)?.classList.add('fwd-current');
 }

@@ -94,6 +94,8 @@ export function renderTrainUpdate(root, state) {
   }
 }
 
+const ticks = (u, vals) => vals.map((v) => formatNumber(v, { digits: 3 }));
+
 function chartWidth(el) {
   return Math.max(200, Math.floor(el.getBoundingClientRect().width || 300));
 }
@@ -120,7 +122,7 @@ export function renderTrainRun(root, state, charts) {
     charts.loss = new uPlot({
       width: chartWidth(lossEl), height: 150, legend: { show: false },
       scales: { x: { time: false } },
-      axes: [{ label: 'step' }, { label: 'loss', size: 56 }],
+      axes: [{ label: 'step' }, { label: 'loss', size: 56, values: ticks }],
       series: [{}, { label: 'loss', stroke: '#a24a00', width: 2, points: { show: xs.length < 40 } }],
     }, [xs, r.losses.map(finiteOrNull)], lossEl);
     const scalars = r.params.filter((p) => !Array.isArray(r.history[0].values[p]));
@@ -128,9 +130,9 @@ export function renderTrainRun(root, state, charts) {
     if (!pathsEl.hidden) {
       const colors = ['#1d5bb8', '#1c6e37'];
       charts.paths = new uPlot({
-        width: chartWidth(pathsEl), height: 130, legend: { show: false },
+        width: chartWidth(pathsEl), height: 150, legend: { show: false },
         scales: { x: { time: false } },
-        axes: [{ label: 'step' }, { label: scalars.join(' (blue), ') + (scalars.length > 1 ? ' (green)' : ''), size: 56 }],
+        axes: [{ label: 'step' }, { label: 'value', size: 56, space: 20, values: ticks }],
         series: [{}, ...scalars.map((p, i) => ({ label: p, stroke: colors[i], width: 2 }))],
       }, [xs, ...scalars.map((p) => r.history.map((row) => finiteOrNull(row.values[p])))], pathsEl);
     }
@@ -150,6 +152,10 @@ export function renderTrainRun(root, state, charts) {
   const open = root.querySelector('[data-train-open]');
   open.dataset.step = String(at);
   open.textContent = `Open step ${at}'s graph`;
+  const key = root.querySelector('[data-train-paths-key]');
+  key.hidden = pathsEl.hidden;
+  key.textContent = pathsEl.hidden ? '' : r.params.map((p, i) => `${p} (${['blue', 'green'][i]}): `
+    + `${num(r.history[0].values[p])} \u2192 ${num(r.history[r.steps].values[p])}`).join(', ');
   const d = root.querySelector('[data-train-diverged]');
   d.hidden = !r.diverged;
   d.textContent = r.diverged ? `Diverged at step ${r.diverged.step}: ${r.diverged.message}` : '';
