@@ -41,7 +41,7 @@ def train(
     if steps > limits.max_train_steps:
         raise LimitExceeded(
             "max_train_steps",
-            steps,
+            float(steps),  # JSON carries it as a number however many digits were sent
             limits.max_train_steps,
             f"{steps:,} steps asked, over the limit of {limits.max_train_steps:,}",
         )

@@ -107,6 +107,7 @@ def test_a_diverging_run_says_at_which_step(client):
         ({"steps": -1}, 400, "bad_request", "steps"),
         ({"optimizer": "rmsprop"}, 400, "bad_request", "optimizer"),
         ({"steps": 1001}, 422, "limit_exceeded", "over the limit of 1,000"),
+        ({"steps": 10**30}, 422, "limit_exceeded", "over the limit of 1,000"),
         ({"expression": "w*x + b"} | {"inputs": {"x": [1, 2], "w": 1, "b": 1}}, 422,
          "bad_input", "scalar loss"),
         ({"inputs": {"x": 2, "w": 3}}, 422, "missing_input", "'b'"),
