@@ -121,11 +121,21 @@ on(EVENTS.trace, (s) => {
 });
 on(EVENTS.source, (s) => learn.applyPreset(s.examples.find((e) => e.id === s.exampleId)));
 
+/** Forward mode's own timeline takes the stepping keys while it is shown. */
+function forwardKey(key) {
+  const f = store.state.forward;
+  const moves = { ArrowRight: f.position + 1, ArrowLeft: f.position - 1, Home: 0, End: f.timeline?.last ?? 0 };
+  if (!(key in moves)) return false;
+  learn.forwardGoTo(moves[key]);
+  return true;
+}
+
 // -- keys: Right / Left step, Space plays, Home / End jump ------------------------------------
 document.addEventListener('keydown', (ev) => {
   if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
   const t = ev.target instanceof Element ? ev.target : document.body;
   if (t.closest('input, textarea, select, [contenteditable="true"]')) return; // their own keys
+  if (store.state.mode === 'forward' && forwardKey(ev.key)) { ev.preventDefault(); return; }
   switch (ev.key) {
     case 'ArrowRight': store.pause(); store.next(); break;
     case 'ArrowLeft': store.pause(); store.prev(); break;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from test_accessibility import AXE, axe_violations
 from test_page import text_number
 
 
@@ -118,3 +119,33 @@ def test_forward_mode_on_the_sigmoid_reads_025(any_page):
     page.click('[data-mode="reverse"]')
     assert page.locator("[data-panel=forward]").is_hidden()
     assert page.locator("[data-panel=step]").is_visible()
+
+
+def test_the_panels_pass_axe_and_forward_mode_steps_with_the_keys(desktop):
+    if not AXE.is_file():
+        pytest.skip("node_modules/axe-core is missing: run npm ci")
+    p = desktop
+    open_preset(p, "line-fit")
+    page = p.page
+    page.click("[data-train-run]")
+    page.wait_for_selector("[data-train-result]:not([hidden])")
+    page.click("[data-train-update]")
+    page.wait_for_selector('[data-train-eq="w"]')
+    assert axe_violations(page) == []
+    page.click('[data-mode="forward"]')
+    page.wait_for_function("window.backprop.store.state.forward.timeline !== null")
+    page.focus("[data-graph-stage]")
+    page.keyboard.press("End")
+    assert page.inner_text("[data-fwd-tangent]") == text_number_str(page)
+    page.keyboard.press("ArrowLeft")
+    assert page.is_visible("[data-fwd-equation]")
+    assert axe_violations(page) == []
+
+
+def text_number_str(page) -> str:
+    """The reverse-mode gradient along the chosen input, as the page writes numbers."""
+    name = page.input_value("[data-forward-input]")
+    return page.evaluate(
+        "(n) => String(window.backprop.store.state.trace.gradients[n]).replace('-', '\u2212')",
+        name,
+    )
