@@ -96,6 +96,22 @@ export function renderTrainUpdate(root, state) {
 
 const ticks = (u, vals) => vals.map((v) => formatNumber(v, { digits: 3 }));
 
+/** A uPlot hook: a vertical line at the history step the slider shows. */
+function stepMarker(charts) {
+  return (u) => {
+    const x = u.valToPos(charts.at ?? 0, 'x', true);
+    const { ctx, bbox } = u;
+    ctx.save();
+    ctx.strokeStyle = '#1d5bb8';
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    ctx.moveTo(x, bbox.top);
+    ctx.lineTo(x, bbox.top + bbox.height);
+    ctx.stroke();
+    ctx.restore();
+  };
+}
+
 function chartWidth(el) {
   return Math.max(200, Math.floor(el.getBoundingClientRect().width || 300));
 }
@@ -121,6 +137,7 @@ export function renderTrainRun(root, state, charts) {
     charts.paths = null;
     charts.loss = new uPlot({
       width: chartWidth(lossEl), height: 150, legend: { show: false },
+      hooks: { draw: [stepMarker(charts)] },
       scales: { x: { time: false } },
       axes: [{ label: 'step' }, { label: 'loss', size: 56, values: ticks }],
       series: [{}, { label: 'loss', stroke: '#a24a00', width: 2, points: { show: xs.length < 40 } }],
@@ -131,6 +148,7 @@ export function renderTrainRun(root, state, charts) {
       const colors = ['#1d5bb8', '#1c6e37'];
       charts.paths = new uPlot({
         width: chartWidth(pathsEl), height: 150, legend: { show: false },
+        hooks: { draw: [stepMarker(charts)] },
         scales: { x: { time: false } },
         axes: [{ label: 'step' }, { label: 'value', size: 56, space: 20, values: ticks }],
         series: [{}, ...scalars.map((p, i) => ({ label: p, stroke: colors[i], width: 2 }))],
@@ -138,6 +156,11 @@ export function renderTrainRun(root, state, charts) {
     }
   }
   const at = state.train.at;
+  if (charts.at !== at) {
+    charts.at = at;
+    charts.loss?.redraw(false);
+    charts.paths?.redraw(false);
+  }
   const slider = root.querySelector('[data-train-at]');
   slider.max = String(r.steps);
   slider.value = String(at);
