@@ -81,6 +81,7 @@ def test_a_diverging_run_is_shown_with_its_step(desktop):
     page.click("[data-train-run]")
     page.wait_for_selector("[data-train-diverged]:not([hidden])")
     assert page.inner_text("[data-train-diverged]").startswith("Diverged at step ")
+    p.shot("train-diverged", focus="[data-panel=train]")
 
 
 def test_the_mlp_preset_trains(desktop):
@@ -92,6 +93,7 @@ def test_the_mlp_preset_trains(desktop):
     assert page.inner_text("[data-train-steps-run]") == "50"
     assert text_number(page.inner_text("[data-train-final-loss]")) < 0.05
     assert page.locator("[data-train-paths]").is_hidden()  # tensors: the loss curve only
+    p.shot("train-mlp", focus="[data-panel=train]")
 
 
 def test_forward_mode_on_the_sigmoid_reads_025(any_page):

@@ -132,6 +132,8 @@ export function renderTrainRun(root, state, charts) {
   const pathsEl = root.querySelector('[data-train-paths]');
   if (charts.drawn !== r) {
     charts.drawn = r;
+    // a new run: bring its curve into view (the panel sits low in the sidebar)
+    requestAnimationFrame(() => lossEl.scrollIntoView({ block: 'nearest' }));
     charts.loss?.destroy();
     charts.paths?.destroy();
     charts.paths = null;
