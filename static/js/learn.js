@@ -45,6 +45,7 @@ function applyPreset(store, ex) {
   t.update = null;
   t.result = null;
   t.error = null;
+  t.run = null;
   if (ex?.train) {
     t.params = [...ex.train.params];
     t.lr = String(ex.train.lr);
@@ -54,8 +55,8 @@ function applyPreset(store, ex) {
   store.emit(EVENTS.train);
 }
 
-/** The shown graph's source as a /api/train body, or an error message. */
-function trainBody(store, steps) {
+/** The shown graph's source (or these input texts) as a /api/train body, or an error message. */
+function trainBody(store, steps, texts = store.state.shown?.inputs) {
   const s = store.state;
   const t = s.train;
   if (!s.shown) return { error: 'Run an expression first.' };
@@ -64,15 +65,15 @@ function trainBody(store, steps) {
   const lr = Number(t.lr);
   if (!(lr > 0) || !Number.isFinite(lr)) return { error: 'The learning rate must be a positive number.' };
   const inputs = {};
-  for (const [name, text] of Object.entries(s.shown.inputs)) inputs[name] = parseInputText(text).value;
+  for (const [name, text] of Object.entries(texts)) inputs[name] = parseInputText(text).value;
   const body = { expression: s.shown.expression, inputs, params, lr, steps, optimizer: t.optimizer };
   if (s.shown.options?.sigmoid) body.sigmoid = s.shown.options.sigmoid;
   return { body };
 }
 
-async function post(store, steps) {
+async function post(store, steps, texts) {
   const t = store.state.train;
-  const { body, error } = trainBody(store, steps);
+  const { body, error } = trainBody(store, steps, texts);
   if (error) {
     t.error = error;
     store.emit(EVENTS.train);
@@ -103,24 +104,43 @@ function showWith(store, values) {
   return store.run({ source: { ...s.shown, inputs }, position: s.position });
 }
 
+/**
+ * One more step. Successive Updates continue one run (momentum's velocity and Adam's moments
+ * carry over): the k-th asks the service for k steps from where the first began and shows the
+ * last; any change (an input, the settings, another graph) starts a new run from what is shown.
+ */
 async function update(store) {
-  const got = await post(store, 1);
+  const s = store.state;
+  const t = s.train;
+  if (!s.shown) return post(store, 1);
+  const key = JSON.stringify([s.shown.expression, s.shown.options, t.params, t.optimizer, t.lr]);
+  let run = t.run;
+  const continues = run && run.key === key && run.k < MAX_CONTINUED
+    && JSON.stringify(run.expect) === JSON.stringify(s.shown.inputs);
+  if (!continues) run = { key, start: { ...s.shown.inputs }, k: 0 };
+  const got = await post(store, run.k + 1, run.start);
   if (!got) return;
-  const t = store.state.train;
   const { result } = got;
-  const [before, after] = result.history;
+  const before = result.history[result.history.length - 2];
+  const after = result.history.length > run.k + 1 ? result.history[run.k + 1] : null;
   t.update = {
     lr: result.lr,
     optimizer: result.optimizer,
+    step: run.k + 1,
     rows: result.params.map((name) => ({
       name, old: before.values[name], grad: before.gradients[name], value: after ? after.values[name] : null,
     })),
-    losses: result.losses,
+    losses: [before.loss, ...(after ? [after.loss] : [])],
     diverged: result.diverged ?? null,
   };
   store.emit(EVENTS.train);
-  if (after) await showWith(store, after.values);
+  if (!after) return;
+  await showWith(store, after.values);
+  t.run = { ...run, k: run.k + 1, expect: { ...s.shown.inputs } };
 }
+
+/** Updates that continue one run; the next starts afresh (each re-runs the steps before it). */
+const MAX_CONTINUED = 200;
 
 async function train(store) {
   const steps = Number.parseInt(store.state.train.steps, 10);

@@ -10,9 +10,13 @@ from test_page import text_number
 def open_preset(p, preset: str) -> None:
     p.open()
     p.page.select_option("[data-preset]", preset)
+    # the preset's own graph is shown (not the first one's, still 'ready' for a moment)
     p.page.wait_for_function(
-        "(id) => window.backprop.store.state.exampleId === id && "
-        "window.backprop.store.state.status === 'ready'",
+        """(id) => {
+          const s = window.backprop.store.state;
+          const ex = s.examples.find((e) => e.id === id);
+          return s.status === 'ready' && s.shown?.expression === ex.expression;
+        }""",
         arg=preset,
     )
 
@@ -42,6 +46,30 @@ def test_update_applies_the_golden_step_and_reruns_the_graph(any_page):
     assert grads["w"] == pytest.approx(-4.0) and grads["b"] == pytest.approx(-2.0)
     assert page.evaluate(where) == before  # the layout does not jump
     p.shot("train-update", focus="[data-panel=train]")
+
+
+def test_successive_updates_continue_one_momentum_run(desktop):
+    """Momentum's velocity carries over: two Updates land where a 2-step run does."""
+    p = desktop
+    open_preset(p, "line-fit")
+    page = p.page
+    page.select_option("[data-train-optimizer]", "momentum")
+    for step in (1, 2):
+        page.click("[data-train-update]")
+        page.wait_for_selector(f'[data-train-update-step="{step}"]')
+        page.wait_for_function("window.backprop.store.state.status === 'ready'")
+    body = page.evaluate(
+        """() => fetch('/api/train', {method: 'POST', headers: {'Content-Type':
+        'application/json'}, body: JSON.stringify({expression: 'loss = (w*x + b - 9)**2',
+        inputs: {x: 2, w: 3, b: 1}, params: ['w', 'b'], lr: 0.05, steps: 2,
+        optimizer: 'momentum'})}).then((r) => r.json())"""
+    )
+    shown = page.evaluate("window.backprop.store.state.shown.inputs")
+    assert float(shown["w"]) == pytest.approx(body["inputs"]["w"])
+    assert float(shown["b"]) == pytest.approx(body["inputs"]["b"])
+    # SGD would give 3.4 - 0.05 * (-4) = 3.6; momentum adds 0.9 * 8 * 0.05
+    assert float(shown["w"]) == pytest.approx(3.4 + 0.05 * (4 + 0.9 * 8))
+    assert "momentum" in page.inner_text("[data-train-update-step]").lower()
 
 
 def test_train_20_steps_draws_the_loss_curve(any_page):

@@ -76,16 +76,21 @@ export function renderTrainUpdate(root, state) {
   const box = clear(root.querySelector('[data-train-update-rows]'));
   const u = state.train.update;
   if (!u) return;
-  if (u.optimizer.name !== 'sgd') {
-    box.append(h('p', { class: 'muted small' }, `${u.optimizer.title}: ${u.optimizer.text} (each Update starts it afresh; Train N steps keeps its state).`));
-  }
+  box.append(h('p', { class: 'muted small', data: { trainUpdateStep: String(u.step) } },
+    u.optimizer.name === 'sgd'
+      ? `Update ${u.step}:`
+      : `Update ${u.step} of one ${u.optimizer.title} run (${u.optimizer.text}):`));
   for (const r of u.rows) {
     const scalar = !Array.isArray(r.old);
     const eq = u.optimizer.name === 'sgd' && scalar
       ? `${r.name} \u2190 ${num(r.old)} ${MINUS} ${num(u.lr)} ${TIMES} ${paren(r.grad)} = ${num(r.value)}`
-      : `${r.name} \u2190 ${scalar ? num(r.value) : 'updated elementwise'}`;
+      : scalar
+        ? `${r.name}: ${num(r.old)} \u2192 ${num(r.value)} (dL/d${r.name} = ${num(r.grad)})`
+        : `${r.name} \u2190 updated elementwise`;
     box.append(h('div', { class: 'train-row', data: { trainRow: r.name } },
-      h('code', { class: 'train-rule' }, `${r.name} \u2190 ${r.name} ${MINUS} lr ${TIMES} dL/d${r.name}`),
+      u.optimizer.name === 'sgd'
+        ? h('code', { class: 'train-rule' }, `${r.name} \u2190 ${r.name} ${MINUS} lr ${TIMES} dL/d${r.name}`)
+        : null,
       h('code', { class: 'train-eq', data: { trainEq: r.name } }, eq)));
   }
   if (u.losses.length === 2) {
