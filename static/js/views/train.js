@@ -71,6 +71,8 @@ const paren = (v) => {
   return s.startsWith(MINUS) ? `(${s})` : s;
 };
 
+let lastUpdate = null;
+
 /** The last Update: per parameter, new = old - lr * grad with the numbers. */
 export function renderTrainUpdate(root, state) {
   const box = clear(root.querySelector('[data-train-update-rows]'));
@@ -92,6 +94,10 @@ export function renderTrainUpdate(root, state) {
         ? h('code', { class: 'train-rule' }, `${r.name} \u2190 ${r.name} ${MINUS} lr ${TIMES} dL/d${r.name}`)
         : null,
       h('code', { class: 'train-eq', data: { trainEq: r.name } }, eq)));
+  }
+  if (u !== lastUpdate) {
+    lastUpdate = u; // a new Update: bring its rows into view
+    requestAnimationFrame(() => box.scrollIntoView({ block: 'nearest' }));
   }
   if (u.losses.length === 2) {
     box.append(h('p', { class: 'train-loss' }, `loss ${num(u.losses[0])} \u2192 `,
