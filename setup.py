@@ -43,6 +43,10 @@ VENDOR = (
     "swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt",
     "swagger-ui-dist/swagger-ui.css",
     "swagger-ui-dist/favicon-32x32.png",
+    # gradient descent's loss curve and parameter paths (static/js/views/train.js)
+    "uplot/LICENSE",
+    "uplot/dist/uPlot.esm.js",
+    "uplot/dist/uPlot.min.css",
 )
 
 

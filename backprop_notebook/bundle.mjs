@@ -15,11 +15,14 @@ if (!out) {
   process.exit(2);
 }
 
-// The page imports its npm modules from /vendor/ (served from node_modules/, see setup.py).
+// The page imports its npm modules from vendor/ beside static/js/ (relative imports such as
+// '../../vendor/katex/...', served from node_modules/, see setup.py): taken from node_modules/.
 const vendor = {
   name: 'vendor',
   setup(build) {
-    build.onResolve({ filter: /^\/vendor\// }, (args) => ({ path: join(ROOT, 'node_modules', args.path.slice(8)) }));
+    build.onResolve({ filter: /(^|\/)vendor\// }, (args) => ({
+      path: join(ROOT, 'node_modules', args.path.slice(args.path.indexOf('vendor/') + 7)),
+    }));
   },
 };
 

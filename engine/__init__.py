@@ -10,9 +10,11 @@
 ['reciprocal', 'add', 'exp', 'negate']
 """
 
+from . import optim  # gradient descent: engine.optim.Optimizer, engine.optim.RULES
 from .arrays import as_array
 from .backward import backward, topological_order
 from .errors import ArgumentError, DomainError, EngineError, ShapeError
+from .forward import ForwardRecord, forward_tangents, jvp
 from .functions import function, nodes_made, sigmoid_expanded
 from .gradcheck import check_cost, gradcheck
 from .ops import OPS, Op, register
@@ -72,4 +74,6 @@ __all__ = [
     "as_array", "backward", "bind", "check_cost", "constant", "decode", "describe_ops", "encode",
     "function", "gradcheck", "infer_shape", "is_reciprocal", "nodes_made", "register",
     "show", "sigmoid_expanded", "topological_order", "trace", *OPS,
+    # forward mode and gradient descent
+    "ForwardRecord", "forward_tangents", "jvp", "optim",
 ]  # fmt: skip

@@ -12,6 +12,10 @@ An entry gives
     vjp          all other ops: one rule per input, (g, ans, x, y, **attrs) -> downstream before the
                  broadcast reduction. The reduction back to an input's shape is never done in a rule:
                  the backward pass does it in one place (engine.broadcast) and records it.
+    jvp          forward mode, the ops with a vjp: one rule per input, (t, ans, x, y, **attrs) ->
+                 the output's tangent from that input's tangent t (the others held at zero); the
+                 output's tangent is the sum over inputs. Elementwise ops need none: their share
+                 is local * t (engine.forward).
     formulas     LaTeX of the local derivative per input, in the words above
     domain       per input, where the op is smooth and its numerical test samples from:
                  "real", "positive", "nonzero", or "class_index" (integer targets, no gradient)
@@ -117,6 +121,9 @@ class Op:
     convention: str | None = None
     kink: Callable | None = None
     examples: tuple = ()  # operand shapes the numerical tests use, beyond the defaults of its kind
+    # forward mode, non-elementwise ops: one rule per input, (t, ans, x, y, **attrs) -> that
+    # input's share of the output's tangent (ans's shape); elementwise ops use local * t
+    jvp: tuple[Callable | None, ...] | None = None
 
     @property
     def kind(self) -> str:
@@ -356,6 +363,7 @@ structural(
     shapes.matmul,
     title="matmul",
     symbol="@",
+    jvp=(lambda t, ans, x, y: t @ y, lambda t, ans, x, y: x @ t),
     precedence=PRECEDENCE["*"],
     # [m, k] @ [k, n] costs m*n*k multiply-adds: the output's size times the inner dimension
     work=lambda out, x, y: math.prod(out) * x[-1],
@@ -395,6 +403,17 @@ def _max_vjp(g, ans, x, axis=None, keepdims=False):
     return share * _expand(g, x.ndim, axis, keepdims)
 
 
+def _max_jvp(t, ans, x, axis=None, keepdims=False):
+    hit = x == _expand(ans, x.ndim, axis, keepdims)
+    share = hit / np.sum(hit, axis=axis, keepdims=True)
+    return np.sum(share * t, axis=axis, keepdims=keepdims)
+
+
+def _linear(forward):
+    """The forward-mode rule of a linear op: the op itself applied to the tangent."""
+    return lambda t, ans, x, **attrs: forward(t, **attrs)
+
+
 def _max_kink(eps, x, axis=None, keepdims=False):
     x = np.asarray(x)
     top = np.max(x, axis=axis, keepdims=True)
@@ -414,6 +433,7 @@ structural(
     "sum over all axes or the given axis (keepdims keeps them as 1)",
     shapes.reduce,
     params=_REDUCE,
+    jvp=(_linear(lambda t, axis=None, keepdims=False: np.sum(t, axis=axis, keepdims=keepdims)),),
     examples=(
         ((3, 4), {"axis": 0}),
         ((3, 4), {"axis": 1, "keepdims": True}),
@@ -432,6 +452,7 @@ structural(
     "mean over all axes or the given axis",
     shapes.reduce,
     params=_REDUCE,
+    jvp=(lambda t, ans, x, **attrs: OPS["mean"].forward(t, **attrs),),
     examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": -1, "keepdims": True})),
 )
 structural(
@@ -443,6 +464,7 @@ structural(
     "maximum over all axes or the given axis",
     _NONEMPTY_REDUCE,
     params=_REDUCE,
+    jvp=(_max_jvp,),
     convention="ties share the upstream equally among the tied maxima",
     kink=_max_kink,
     examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": 1, "keepdims": True})),
@@ -466,6 +488,7 @@ structural(
     "reverse the axes, or permute them as given by axes",
     shapes.transpose,
     params={"axes": AXES},
+    jvp=(_linear(lambda t, axes=None: np.transpose(t, axes)),),
     examples=(((3, 4), {}), ((2, 3, 4), {"axes": (1, 2, 0)})),
 )
 structural(
@@ -477,6 +500,7 @@ structural(
     "the same elements in a new shape (one -1 is inferred)",
     shapes.reshape,
     params={"shape": SHAPE},
+    jvp=(_linear(lambda t, shape: np.reshape(t, shape)),),
     examples=(((3, 4), {"shape": (4, 3)}), ((2, 6), {"shape": (-1,)})),
 )
 
@@ -509,6 +533,7 @@ structural(
     "e^{x_i} / sum_j e^{x_j} along axis (default the last)",
     _NONEMPTY_ALONG_AXIS,
     params={"axis": LAST_AXIS},
+    jvp=(lambda t, ans, x, axis=-1: ans * (t - np.sum(ans * t, axis=axis, keepdims=True)),),
     examples=(((4,), {}), ((3, 4), {"axis": 0})),
 )
 structural(
@@ -520,6 +545,7 @@ structural(
     "x - logsumexp(x) along axis (default the last)",
     _NONEMPTY_ALONG_AXIS,
     params={"axis": LAST_AXIS},
+    jvp=(lambda t, ans, x, axis=-1: t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True),),
     examples=(((4,), {}), ((3, 4), {"axis": 0})),
 )
 structural(
@@ -535,6 +561,11 @@ structural(
     "log(sum(exp(x))) over all axes or the given axis",
     _NONEMPTY_REDUCE,
     params=_REDUCE,
+    jvp=(
+        lambda t, ans, x, axis=None, keepdims=False: np.sum(
+            t * np.exp(x - _expand(ans, x.ndim, axis, keepdims)), axis=axis, keepdims=keepdims
+        ),
+    ),
     examples=(((3, 4), {"axis": 1}), ((3, 4), {"axis": 0, "keepdims": True})),
 )
 
@@ -546,6 +577,14 @@ def _mse_vjp(sign):
     def rule(g, ans, pred, target):
         diff = pred - target
         return (sign * 2.0 / diff.size) * g * diff
+
+    return rule
+
+
+def _mse_jvp(sign):
+    def rule(t, ans, pred, target):
+        diff = pred - target
+        return (sign * 2.0 / diff.size) * np.sum(diff * t)
 
     return rule
 
@@ -574,6 +613,10 @@ def _cross_entropy_vjp(g, ans, logits, targets):
     return d * (g / len(idx))
 
 
+def _cross_entropy_jvp(t, ans, logits, targets):
+    return np.sum(_cross_entropy_vjp(1.0, ans, logits, targets) * t)
+
+
 def _mse(pred, target):
     diff = pred - target
     return (diff * diff).sum() / diff.size  # np.mean's wrapper costs more than this on small data
@@ -587,6 +630,7 @@ structural(
     (r"\frac{2}{n}(x - y)", r"-\frac{2}{n}(x - y)"),
     "mean squared error: mean((x - y)^2) over all elements",
     shapes.mse,
+    jvp=(_mse_jvp(1.0), _mse_jvp(-1.0)),
     examples=(((4,), (4,)), ((3, 2), (3, 2)), ((3, 2), (2,))),
 )
 structural(
@@ -601,5 +645,6 @@ structural(
     "mean over the batch of -log_softmax(x)[i, t_i], logits x [N, C], targets t [N]",
     shapes.cross_entropy,
     domain=("real", "class_index"),
+    jvp=(_cross_entropy_jvp, None),
     examples=(((3, 4), (3,)),),
 )

@@ -84,13 +84,45 @@ def tex(node: Tensor, label: str) -> str:
     return number_tex(label) if node.value.ndim == 0 else shape_tex(label)
 
 
-def trace(out: Tensor) -> dict:
-    """Everything `out.backward()` did, as plain dicts, lists, numbers and strings."""
+def trace(out: Tensor, forward=None) -> dict:
+    """Everything `out.backward()` did, as plain dicts, lists, numbers and strings.
+
+    With `forward` (an engine.forward_tangents record of the same graph), every node also
+    carries its `tangent`, every edge its share of its target's tangent, and the trace the
+    output's `tangent` (docs/trace-format.md, "Forward mode").
+    """
     record = out._record
     if record is None:
         raise EngineError("trace() needs a backward pass first: call out.backward()")
     with paused_gc_for(len(record.order)):
-        return _trace(out, record)
+        result = _trace(out, record)
+        if forward is not None:
+            _add_tangents(result, record.nodes(out), forward)
+        return result
+
+
+def _add_tangents(result: dict, order: list[Tensor], forward) -> None:
+    """Forward mode's numbers beside backprop's: node tangents (zero where nothing reached),
+    edge shares (null where the input has no rule: class indices), the output's tangent."""
+    tangents = [forward.tangent(node) for node in order]
+    scalar = all(type(node.value) is np.float64 for node in order)
+    encoded = _encode_each(tangents, scalar)
+    edge_nodes = iter(result["edges"])
+    for node, row, t in zip(order, result["nodes"], encoded):
+        row["tangent"] = t
+        if not node.inputs:
+            continue
+        rules = OPS[node.op].rules()
+        shares = forward.shares.get(node._seq) or [None] * len(node.inputs)
+        for k, share in enumerate(shares):
+            edge = next(edge_nodes)
+            if rules[k] is None:
+                edge["tangent"] = None
+            elif share is None:
+                edge["tangent"] = encode(np.zeros_like(node.value))
+            else:
+                edge["tangent"] = encode(share, np.shape(node.value))
+    result["tangent"] = encoded[-1]
 
 
 def ids(order: list[Tensor]) -> tuple[list[str], list[int], list[str]]:

@@ -40,6 +40,17 @@ BODY_TIMEOUT = 10.0
 # ops; the element and work limits bound the time of each op).
 TIME_BUDGET = 2.0
 
+# ---------------------------------------------------------------------------------------------
+# Training (POST /api/train)
+# ---------------------------------------------------------------------------------------------
+# Gradient steps of one request: each is a forward pass and a backprop of the whole graph.
+MAX_TRAIN_STEPS = 1_000
+# Multiply-adds of all those passes together (the graph's work times the steps run plus one):
+# the 100-step MLP preset needs well under 1% of it; a 10,000-node graph gets ~100 steps.
+MAX_TRAIN_WORK = 100_000_000
+# Numbers in the history (parameter values and gradients at every step): the response's size.
+MAX_TRAIN_HISTORY = 200_000
+
 ENV_PREFIX = "BPE_"
 
 
@@ -56,6 +67,9 @@ class Limits:
     max_body_bytes: int = MAX_BODY_BYTES
     body_timeout: float = BODY_TIMEOUT
     time_budget: float = TIME_BUDGET
+    max_train_steps: int = MAX_TRAIN_STEPS
+    max_train_work: int = MAX_TRAIN_WORK
+    max_train_history: int = MAX_TRAIN_HISTORY
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
@@ -96,6 +110,7 @@ RATE_LIMITED_PATHS = [
     "/api/check",
     "/api/parse",
     "/api/diagnose",
+    "/api/train",
 ]
 # Requests per client address to each path above, in the notation of the `limits` package
 # ("1200/minute", "20/second;600/minute"), or "off". A classroom behind one NAT address shares

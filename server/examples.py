@@ -90,4 +90,33 @@ EXAMPLES: list[dict] = [
             "b2": [0.0, 0.0, 0.0],
         },
     },
+    # -- training (POST /api/train): the page fills its training panel from "train" -------------
+    {
+        "id": "mlp-train",
+        "title": "Train the small MLP: 50 steps of SGD",
+        "description": "The MLP above with its weights and biases marked as parameters: each "
+        "step moves them against their gradients (w <- w - lr * dL/dw) and the cross-entropy "
+        "falls from 1.08 to 0.02 in 50 steps.",
+        "expression": (
+            "h = tanh(X @ W1 + b1)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, [0, 2, 1])"
+        ),
+        "inputs": {
+            "X": [[0.5, -1.0], [1.5, 0.3], [-0.7, 0.8]],
+            "W1": [[0.2, -0.5, 0.4, 0.1], [0.7, 0.3, -0.2, -0.6]],
+            "b1": [0.0, 0.1, -0.1, 0.05],
+            "W2": [[0.3, -0.4, 0.2], [-0.1, 0.5, 0.3], [0.6, 0.1, -0.5], [0.2, -0.3, 0.4]],
+            "b2": [0.0, 0.0, 0.0],
+        },
+        "train": {"params": ["W1", "b1", "W2", "b2"], "lr": 0.5, "steps": 50, "optimizer": "sgd"},
+    },
+    {
+        "id": "line-fit",
+        "title": "Gradient descent on (w*x + b - 9)^2",
+        "description": "One point, two parameters: at x = 2, w = 3, b = 1 the gradients are "
+        "dL/dw = -8 and dL/db = -4; one SGD step with lr = 0.05 gives w = 3.4, b = 1.2 and the "
+        "loss falls from 4 to 1.",
+        "expression": "loss = (w*x + b - 9)**2",
+        "inputs": {"x": 2, "w": 3, "b": 1},
+        "train": {"params": ["w", "b"], "lr": 0.05, "steps": 20, "optimizer": "sgd"},
+    },
 ]

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SkipValidation, ValidationError
 from pydantic.json_schema import models_json_schema
 from typing_extensions import TypeAliasType
 
@@ -74,6 +74,12 @@ class CheckRequest(ParseRequest):
 
 class GraphRequest(CheckRequest):
     check: bool = Field(False, description="Also run the numerical gradient check")
+    # forward mode: checked by the service like the inputs (names, shapes)
+    tangents: dict[str, SkipValidation[Value]] | None = Field(
+        None,
+        description="Forward mode's direction: input name -> its tangent (a number broadcasts "
+        "to the input's shape); inputs not named get zero. Adds `tangent` to every node and edge",
+    )
 
 
 class DiagnoseRequest(ParseRequest):
@@ -83,8 +89,32 @@ class DiagnoseRequest(ParseRequest):
     expression: str = Field(description="The expression as typed so far")
 
 
+def _whole(v):
+    return int(v) if type(v) is float and v.is_integer() else v
+
+
+class TrainRequest(ParseRequest):
+    """POST /api/train: gradient descent on some inputs (the parameters), the rest held."""
+
+    inputs: dict[str, SkipValidation[Value]] = Field(
+        default_factory=dict, description="Every input's starting value, as in /api/graph"
+    )
+    # names as the language writes them (identifiers); the service checks each is an input
+    params: list[Annotated[str, Field(pattern=r"^[^\W\d]\w*$", max_length=200)]] = Field(
+        min_length=1, description="The inputs to train (names); the other inputs are data"
+    )
+    lr: float = Field(gt=0, allow_inf_nan=False, description="Learning rate")
+    # 20.0 is 20 (JSON does not tell them apart); true and 20.5 are refused
+    steps: Annotated[int, BeforeValidator(_whole)] = Field(
+        ge=0, description="Gradient steps (at most max_train_steps)"
+    )
+    optimizer: Literal["sgd", "momentum", "adam"] = Field(
+        "sgd", description="The update rule (engine.optim.RULES)"
+    )
+
+
 #: The bodies the routes read themselves, and those whose expression has the length limit.
-LENGTH_LIMITED = (ParseRequest, CheckRequest, GraphRequest)
+LENGTH_LIMITED = (ParseRequest, CheckRequest, GraphRequest, TrainRequest)
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (*LENGTH_LIMITED, DiagnoseRequest)
 
 
@@ -125,6 +155,7 @@ class Node(Answer):
     grad: Value | None
     requires_grad: bool
     span: Span | None
+    tangent: Value = sometimes("Forward mode (the request gave tangents): d(node) along them")
 
 
 class Reduction(Answer):
@@ -146,6 +177,12 @@ class Edge(Answer):
     )
     downstream: Value | None
     reduction: Reduction | None
+    tangent: Value | None = Field(
+        None,
+        description="Forward mode: this input's share of its target's tangent (local gradient "
+        "applied to the source's tangent); null for an input with no rule (class indices)",
+        json_schema_extra=_absent,
+    )
 
 
 class Step(Answer):
@@ -224,11 +261,24 @@ class CheckReport(Answer):
 WARNINGS = "Sentences about numeric trouble, unused inputs, ...; left out when there are none"
 
 
+class Passes(Answer):
+    """What the full gradient costs each way, with this request's own timings."""
+
+    input_elements: int = Field(description="n: numbers in the inputs (one forward pass each)")
+    output_elements: int = Field(description="m: numbers in the output (one backward pass each)")
+    forward_passes: int = Field(description="Forward mode passes for the full Jacobian: n")
+    reverse_passes: int = Field(description="Reverse mode passes for the full Jacobian: m")
+    forward_ms: float = Field(description="This request's one forward-mode pass, milliseconds")
+    reverse_ms: float = Field(description="This request's one backward pass, milliseconds")
+
+
 class GraphResponse(Trace):
     expression: str
     inputs: list[str] = Field(description="The input names, in order of first appearance")
     check: CheckReport = sometimes('The numerical check, when the request asked "check": true')
     warnings: list[str] = sometimes(WARNINGS)
+    tangent: Value = sometimes("Forward mode: the output's tangent (the directional derivative)")
+    passes: Passes = sometimes("Forward mode: passes each mode needs for the full gradient")
 
 
 class CheckResponse(Answer):
@@ -258,6 +308,15 @@ class DiagnoseResponse(Answer):
     parse: ParseResponse | None = Field(description="What /api/parse answers, or null")
 
 
+class TrainPreset(Answer):
+    """A preset's training settings: the page fills its training panel with them."""
+
+    params: list[str]
+    lr: float
+    steps: int
+    optimizer: Literal["sgd", "momentum", "adam"]
+
+
 class Example(Answer):
     id: str
     title: str
@@ -265,6 +324,7 @@ class Example(Answer):
     expression: str
     inputs: dict[str, Value]
     options: dict[str, Any] = sometimes('Request options it needs, e.g. {"sigmoid": "expanded"}')
+    train: TrainPreset = sometimes("Training settings for POST /api/train (the training panel)")
 
 
 class OpInfo(Answer):
@@ -416,3 +476,37 @@ class Lesson(Answer):
     title: str
     description: str
     slides: list[LessonSlide]
+
+
+# Training: POST /api/train (server/training.py)
+# ---------------------------------------------------------------------------------------------
+class TrainStep(Answer):
+    step: int = Field(description="Updates done before this row: 0 is the start")
+    loss: Number
+    values: dict[str, Value] = Field(description="Each parameter's value at this step")
+    gradients: dict[str, Value] = Field(description="dL/d(parameter) at these values")
+
+
+class Divergence(Answer):
+    step: int = Field(description="The first step whose loss, value or gradient is not finite")
+    message: str
+
+
+class UpdateRule(Answer):
+    name: str
+    title: str
+    tex: str = Field(description="The update in LaTeX")
+    text: str = Field(description='The update in words, e.g. "w <- w - lr * dL/dw"')
+
+
+class TrainResponse(Answer):
+    expression: str
+    params: list[str]
+    optimizer: UpdateRule
+    lr: float
+    steps: int = Field(description="Steps run: the request's, or fewer when the run diverged")
+    losses: list[Number] = Field(description="steps + 1 losses: before any update, after each")
+    inputs: dict[str, Value] = Field(description="Every input, the parameters at their last values")
+    history: list[TrainStep] = Field(description="steps + 1 rows, one per loss")
+    diverged: Divergence = sometimes("When the loss, a value or a gradient stopped being finite")
+    warnings: list[str] = sometimes(WARNINGS)

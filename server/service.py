@@ -12,7 +12,7 @@ import engine
 from .config import Limits
 from .errors import BadInput, LimitExceeded
 from .interpreter import MAX_WARNINGS, Budget, build, engine_error, finite, read_inputs, to_array
-from .language import Program, compile_program
+from .language import Program, _normal, compile_program
 
 #: Compiled programs are reused for repeated expressions (the presets, a student re-running
 #: with other inputs); a Program is never changed after compiling. Short expressions only.
@@ -59,6 +59,7 @@ def run(
     check: bool = False,
     only_check: bool = False,
     inline_cap: int | None = None,
+    tangents: dict | None = None,
 ) -> dict:
     """The trace of the expression (plus "check" when asked), or only "check".
 
@@ -82,15 +83,23 @@ def run(
                 )
         budget.clock()
         try:
+            started = time.perf_counter()
             out.backward(seed)
+            backward_ms = 1000 * (time.perf_counter() - started)
             budget.clock()
             report = gradcheck(out, limits) if check or only_check else None
             budget.clock()
-            result = {"check": report} if only_check else engine.trace(out)
+            forward = passes = None
+            if tangents is not None and not only_check:
+                forward, passes = forward_mode(out, tangents, program, leaves, limits, backward_ms)
+                budget.clock()
+            result = {"check": report} if only_check else engine.trace(out, forward)
         except engine.EngineError as exc:  # the build checked everything it could
             raise engine_error(exc, None) from None
     if report is not None:
         result["check"] = report
+    if passes is not None:
+        result["passes"] = passes
     if not out.requires_grad:
         warnings.append(
             "the output does not depend on any input: there is nothing to backpropagate"
@@ -130,3 +139,51 @@ def gradcheck(out: engine.Tensor, limits: Limits) -> dict:
             f"{limits.max_check_work:,}: use smaller tensors",
         )
     return engine.gradcheck(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Forward mode: POST /api/graph with "tangents"
+# ---------------------------------------------------------------------------------------------
+def read_tangents(raw: dict, program: Program, leaves: dict, limits: Limits) -> dict:
+    """The direction: {input tensor: tangent}; a number broadcasts to its input's shape."""
+    spans = dict(program.inputs)
+    out = {}
+    for key, value in raw.items():
+        name = _normal(key)
+        if name not in spans:
+            known = ", ".join(f"'{n}'" for n in spans) or "none"
+            raise BadInput(
+                f"tangents: '{key}' is not an input of the expression (its inputs: {known})"
+            )
+        t = to_array(value, f"the tangent of '{name}'", limits, spans[name])
+        leaf = leaves[name]
+        if t.shape not in ((), leaf.shape):
+            raise BadInput(
+                f"the tangent of '{name}' has shape {list(t.shape)}, but '{name}' has shape "
+                f"{list(leaf.shape)} (a number is spread over every element)",
+                spans[name],
+            )
+        out[leaf] = t
+    return out
+
+
+def forward_mode(
+    out: engine.Tensor, raw: dict, program: Program, leaves: dict, limits: Limits, backward_ms
+) -> tuple:
+    """One forward-mode pass along the request's tangents, and what each mode costs for the
+    full gradient: n forward passes (one per input number) or m backward passes (one per
+    output number), with this request's timing of one pass of each."""
+    direction = read_tangents(raw, program, leaves, limits)
+    started = time.perf_counter()
+    record = engine.forward_tangents(out, direction)
+    forward_ms = 1000 * (time.perf_counter() - started)
+    n = sum(int(np.size(leaves[name].value)) for name, _ in program.inputs)
+    m = int(np.size(out.value))
+    return record, {
+        "input_elements": n,
+        "output_elements": m,
+        "forward_passes": n,
+        "reverse_passes": m,
+        "forward_ms": round(forward_ms, 4),
+        "reverse_ms": round(backward_ms, 4),
+    }

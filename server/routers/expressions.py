@@ -117,6 +117,7 @@ async def graph(request: Request) -> Response:
         seed=req.seed,
         sigmoid=req.sigmoid,
         check=req.check,
+        tangents=req.tangents,
     )
     return await respond(request, "graph", body, run, heavy=req.check, capped=True)
 

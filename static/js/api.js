@@ -55,5 +55,7 @@ export const api = {
   examples: () => request('GET', '/api/examples'),
   ops: () => request('GET', '/api/ops'),
   lessons: () => request('GET', '/api/lessons'),
+  // gradient descent on the graph (static/js/learn.js)
+  train: (body, signal) => request('POST', '/api/train', body, signal),
 };
 

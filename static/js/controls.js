@@ -12,12 +12,16 @@ export function selectNode(store, id) {
   else if (tl.forwardPos.has(id)) store.goTo(tl.forwardPos.get(id));
 }
 
-/** A keydown listener: Right / Left step, Space plays, Home / End jump. */
-export function stepKeys(store) {
+/**
+ * A keydown listener: Right / Left step, Space plays, Home / End jump. `first(key)`, when given,
+ * sees each key before them and returns true when it took it (forward mode's own timeline).
+ */
+export function stepKeys(store, first = null) {
   return (ev) => {
     if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
     const t = ev.target instanceof Element ? ev.target : document.body;
     if (t.closest('input, textarea, select, [contenteditable="true"]')) return; // their own keys
+    if (first?.(ev.key)) { ev.preventDefault(); return; }
     switch (ev.key) {
       case 'ArrowRight': store.pause(); store.next(); break;
       case 'ArrowLeft': store.pause(); store.prev(); break;

@@ -13,4 +13,7 @@ export const EVENTS = Object.freeze({
   check: 'check', // the numerical check was switched on or off
   chain: 'chain', // the input whose chain rule is written out
   url: 'url', // the permalink changed
+  // gradient descent and forward mode (static/js/learn.js)
+  train: 'train', // the training panel's settings, its Update rows or its run changed
+  forward: 'forward', // reverse/forward toggle, the forward-mode trace or its position
 });

@@ -1,6 +1,7 @@
 // Wiring: which store event re-renders which view, the global keys, and the permalink.
 import { selectNode, stepKeys } from './controls.js';
 import { EVENTS } from './events.js';
+import { initLearn, runForward } from './learn.js';
 import { decodeState } from './logic/urlstate.js';
 import { Store } from './store.js';
 import { mountChain, renderChain, renderChainPosition } from './views/chain.js';
@@ -12,6 +13,8 @@ import { fitGraph, mountGraph, renderGraph, updateGraph, zoomBy } from './views/
 import { mountStep, renderCheckToggle, renderStep } from './views/step.js';
 import { mountTimeline, renderPlaying, renderTimeline, renderTimelinePosition } from './views/timeline.js';
 import { mountTeaching } from './teach.js';
+import { mountForward, renderForward } from './views/forward.js';
+import { mountTrain, renderTrainRun, renderTrainSettings, renderTrainUpdate } from './views/train.js';
 
 const URL_DELAY_MS = 120; // browsers throttle rapid history updates; stepping can be faster
 const $ = (sel) => document.querySelector(sel);
@@ -98,8 +101,37 @@ function onNodeClick(id) {
   selectNode(store, id);
 }
 
+// -- gradient descent and forward mode (static/js/learn.js) --------------------------------
+const learn = initLearn(store);
+panels.train = $('[data-panel="train"]');
+panels.forward = $('[data-panel="forward"]');
+const modeToggle = $('[data-mode-toggle]');
+const charts = mountTrain(panels.train, learn);
+mountForward(panels.forward, modeToggle, { ...learn, state: () => store.state });
+const stage = panels.graph.querySelector('[data-graph-stage]');
+on(EVENTS.train, (s) => {
+  renderTrainSettings(panels.train, s);
+  renderTrainUpdate(panels.train, s);
+  renderTrainRun(panels.train, s, charts);
+});
+on(EVENTS.forward, (s) => renderForward(panels.forward, modeToggle, s, stage));
+on(EVENTS.trace, (s) => {
+  renderTrainSettings(panels.train, s);
+  if (s.mode === 'forward') runForward(store); // the same graph, new numbers: tangents again
+});
+on(EVENTS.source, (s) => learn.applyPreset(s.examples.find((e) => e.id === s.exampleId)));
+
+/** Forward mode's own timeline takes the stepping keys while it is shown. */
+function forwardKey(key) {
+  const f = store.state.forward;
+  const moves = { ArrowRight: f.position + 1, ArrowLeft: f.position - 1, Home: 0, End: f.timeline?.last ?? 0 };
+  if (!(key in moves)) return false;
+  learn.forwardGoTo(moves[key]);
+  return true;
+}
+
 // -- keys: Right / Left step, Space plays, Home / End jump ------------------------------------
-document.addEventListener('keydown', stepKeys(store));
+document.addEventListener('keydown', stepKeys(store, (key) => store.state.mode === 'forward' && forwardKey(key)));
 
 // -- share ----------------------------------------------------------------------------------
 $('[data-action="copy-link"]').addEventListener('click', async () => {

@@ -77,6 +77,7 @@ def test_docs_need_no_cdn(client):
         "seed",
         "check",
         "sigmoid",
+        "tangents",
     }
 
 
