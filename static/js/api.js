@@ -3,11 +3,12 @@
 
 // The app's root: this module is <root>/js/api.js. Behind a reverse proxy the root is a path
 // prefix (`serve --root-path /explorer`, docs/hosting.md), so no URL may start at the host's `/`.
-const APP_ROOT = new URL('../', import.meta.url);
+// Worked out at the first request: bundled into a notebook's output (an iframe's srcdoc, whose
+// import.meta.url is about:srcdoc) this module is loaded but never asked for a URL.
 
 /** The URL of an endpoint of this app: apiUrl('/api/graph') -> <root>/api/graph. */
 export function apiUrl(path) {
-  return new URL(path.replace(/^\/+/, ''), APP_ROOT).href;
+  return new URL(path.replace(/^\/+/, ''), new URL('../', import.meta.url)).href;
 }
 
 export class ApiError extends Error {
