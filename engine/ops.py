@@ -25,6 +25,9 @@ An entry gives
                  the service's limits; by default one per element (see Op.cost)
     convention   how a kink is resolved (relu'(0), abs'(0), ties in max), shown with the op
     kink         (eps, x, y, **attrs) -> True when a central difference of step eps straddles a kink
+    torch        how PyTorch writes the op, a template of the operands {x}, {y} and the attrs
+                 ({axis}, {keepdims}, ...): "{x} + {y}", "torch.amax({x}, dim={axis})"; by default
+                 torch.<name>({x}) (the exported PyTorch script, server/export/torch_script.py)
 
 Adding an op is one entry here: the engine's function `engine.<name>`, the expression language,
 the service's limits, GET /api/ops and the page's formulas all read this table.
@@ -117,6 +120,7 @@ class Op:
     convention: str | None = None
     kink: Callable | None = None
     examples: tuple = ()  # operand shapes the numerical tests use, beyond the defaults of its kind
+    torch: str | None = None  # PyTorch's spelling (see the docstring); None: torch.<name>(...)
 
     @property
     def kind(self) -> str:
@@ -130,6 +134,13 @@ class Op:
         """How it is called: `sum(x, axis=None, keepdims=False)`, `reshape(x, shape)`."""
         params = [k if p.required else f"{k}={p.default!r}" for k, p in self.params.items()]
         return f"{self.name}({', '.join([*OPERANDS[: self.arity], *params])})"
+
+    @property
+    def torch_template(self) -> str:
+        """PyTorch's spelling of the op: `torch` if given, else `torch.<name>({x}, {y})`."""
+        if self.torch is not None:
+            return self.torch
+        return f"torch.{self.name}({', '.join('{' + o + '}' for o in OPERANDS[: self.arity])})"
 
     def cost(self, out: tuple, *inputs: tuple, **attrs) -> int:
         """Multiply-adds of one evaluation on operands of these shapes: the service's work limit."""
@@ -190,6 +201,7 @@ binary(
     "x + y, elementwise with broadcasting",
     symbol="+",
     precedence=PRECEDENCE["+"],
+    torch="{x} + {y}",
 )
 binary(
     "sub",
@@ -200,6 +212,7 @@ binary(
     title="subtract",
     symbol="-",
     precedence=PRECEDENCE["+"],
+    torch="{x} - {y}",
 )
 binary(
     "mul",
@@ -210,6 +223,7 @@ binary(
     title="multiply",
     symbol="*",
     precedence=PRECEDENCE["*"],
+    torch="{x} * {y}",
 )
 binary(
     "div",
@@ -221,6 +235,7 @@ binary(
     domain=("real", "nonzero"),
     symbol="/",
     precedence=PRECEDENCE["*"],
+    torch="{x} / {y}",
 )
 binary(
     "pow",
@@ -232,6 +247,7 @@ binary(
     domain=("positive", "real"),
     symbol="**",
     precedence=PRECEDENCE["**"],
+    torch="{x} ** {y}",
 )
 unary(
     "neg",
@@ -242,6 +258,7 @@ unary(
     title="negate",
     symbol="-x",
     precedence=PRECEDENCE["-x"],
+    torch="-{x}",
 )
 unary(
     "reciprocal",
@@ -367,6 +384,7 @@ structural(
         ((5, 2, 3), (3, 4)),
         ((2, 1, 2, 3), (4, 3, 2)),
     ),
+    torch="{x} @ {y}",
 )
 
 
@@ -419,6 +437,7 @@ structural(
         ((3, 4), {"axis": 1, "keepdims": True}),
         ((2, 3, 4), {"axis": (0, 2)}),
     ),
+    torch="torch.sum({x}, dim={axis}, keepdim={keepdims})",
 )
 structural(
     "mean",
@@ -433,6 +452,7 @@ structural(
     shapes.reduce,
     params=_REDUCE,
     examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": -1, "keepdims": True})),
+    torch="torch.mean({x}, dim={axis}, keepdim={keepdims})",
 )
 structural(
     "max",
@@ -446,6 +466,7 @@ structural(
     convention="ties share the upstream equally among the tied maxima",
     kink=_max_kink,
     examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": 1, "keepdims": True})),
+    torch="torch.amax({x}, dim={axis}, keepdim={keepdims})",
 )
 
 
@@ -467,6 +488,7 @@ structural(
     shapes.transpose,
     params={"axes": AXES},
     examples=(((3, 4), {}), ((2, 3, 4), {"axes": (1, 2, 0)})),
+    torch="torch.permute({x}, {axes})",
 )
 structural(
     "reshape",
@@ -478,6 +500,7 @@ structural(
     shapes.reshape,
     params={"shape": SHAPE},
     examples=(((3, 4), {"shape": (4, 3)}), ((2, 6), {"shape": (-1,)})),
+    torch="torch.reshape({x}, {shape})",
 )
 
 
@@ -510,6 +533,7 @@ structural(
     _NONEMPTY_ALONG_AXIS,
     params={"axis": LAST_AXIS},
     examples=(((4,), {}), ((3, 4), {"axis": 0})),
+    torch="torch.softmax({x}, dim={axis})",
 )
 structural(
     "log_softmax",
@@ -521,6 +545,7 @@ structural(
     _NONEMPTY_ALONG_AXIS,
     params={"axis": LAST_AXIS},
     examples=(((4,), {}), ((3, 4), {"axis": 0})),
+    torch="torch.log_softmax({x}, dim={axis})",
 )
 structural(
     "logsumexp",
@@ -536,6 +561,7 @@ structural(
     _NONEMPTY_REDUCE,
     params=_REDUCE,
     examples=(((3, 4), {"axis": 1}), ((3, 4), {"axis": 0, "keepdims": True})),
+    torch="torch.logsumexp({x}, dim={axis}, keepdim={keepdims})",
 )
 
 
@@ -588,6 +614,7 @@ structural(
     "mean squared error: mean((x - y)^2) over all elements",
     shapes.mse,
     examples=(((4,), (4,)), ((3, 2), (3, 2)), ((3, 2), (2,))),
+    torch="torch.mean(({x} - {y}) ** 2)",
 )
 structural(
     "cross_entropy",
@@ -602,4 +629,5 @@ structural(
     shapes.cross_entropy,
     domain=("real", "class_index"),
     examples=(((3, 4), (3,)),),
+    torch="torch.nn.functional.cross_entropy({x}, {y}.long())",
 )
