@@ -28,6 +28,7 @@ from .config import Limits
 from .errors import APIError, BadRequest, InternalError, MethodNotAllowed, NotFound
 from .responses import JSONResponse
 from .routers import docs, expressions, meta
+from .routers import export as export_routes  # issue 11: /api/export
 from .schemas import ErrorResponse, openapi_schemas
 
 #: The page and its npm files: package data, wherever the package is installed (setup.py).
@@ -69,7 +70,7 @@ def create_app(
     app.state.cache = ResponseCache(cache_entries)
     app.state.swagger_ui = (vendor_dir / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file()
     install_error_handlers(app)
-    routers = (expressions.router, meta.router, docs.router)
+    routers = (expressions.router, meta.router, docs.router, export_routes.router)
     for router in routers:
         app.include_router(router)
         for route in router.routes:

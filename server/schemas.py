@@ -365,3 +365,37 @@ def _json_type(x) -> str:
         int: "a number",
         float: "a number",
     }.get(type(x), type(x).__name__)
+
+
+# ---------------------------------------------------------------------------------------------
+# Export (issue 11): /api/export, the CLI's --format (server/export/)
+# ---------------------------------------------------------------------------------------------
+from .export import FORMAT_NAMES  # noqa: E402
+
+ExportFormat = Literal[FORMAT_NAMES]  # type: ignore[valid-type]
+#: Longest `chain` input name accepted (names are identifiers of the expression).
+MAX_CHAIN_CHARS = 200
+
+
+class ExportRequest(GraphRequest):
+    """POST /api/graph's request plus the format of the file and what it shows."""
+
+    format: ExportFormat = Field(
+        description="json, latex (with TikZ), tikz, dot (Graphviz), svg, png (2x), torch"
+    )
+    step: int | None = Field(
+        None,
+        ge=0,
+        description="The backprop step shown (0: after the forward pass); default the last",
+    )
+    chain: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_CHAIN_CHARS,
+        description="latex: the input whose chain rule is written out; default the one with the "
+        "most paths",
+    )
+
+
+LENGTH_LIMITED = (*LENGTH_LIMITED, ExportRequest)
+REQUEST_MODELS = (*REQUEST_MODELS, ExportRequest)
