@@ -241,3 +241,12 @@ def test_the_cli_draws_png_at_2x(tmp_path):
 def test_the_cli_says_what_is_wrong(capsys):
     assert main(["trace", "z", "-i", "z=0", "-f", "latex", "--step", "3"]) == 1
     assert "step must be between 0 and 0" in capsys.readouterr().err
+
+
+def test_every_op_has_a_torch_spelling_of_its_operands_and_attrs():
+    """Without torch too: each op's template names only its operands and its attrs."""
+    from engine.ops import OPERANDS, OPS
+
+    for op in OPS.values():
+        names = {**dict.fromkeys(OPERANDS[: op.arity], "a"), **dict.fromkeys(op.params, "1")}
+        assert op.torch_template.format(**names), op.name
