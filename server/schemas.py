@@ -375,6 +375,9 @@ from .export import FORMAT_NAMES  # noqa: E402
 ExportFormat = Literal[FORMAT_NAMES]  # type: ignore[valid-type]
 #: Longest `chain` input name accepted (names are identifiers of the expression).
 MAX_CHAIN_CHARS = 200
+#: Above any graph's number of steps (max_nodes is at most this in practice): a JSON integer the
+#: model takes (an unbounded one would not fit pydantic's strict int).
+MAX_EXPORT_STEP = 1_000_000
 
 
 class ExportRequest(GraphRequest):
@@ -386,6 +389,7 @@ class ExportRequest(GraphRequest):
     step: int | None = Field(
         None,
         ge=0,
+        le=MAX_EXPORT_STEP,
         description="The backprop step shown (0: after the forward pass); default the last",
     )
     chain: str | None = Field(

@@ -15,10 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from .. import service
-from ..errors import BadRequest
+from ..errors import BadInput
 from ..export import FORMATS, export, filename
 from ..schemas import (
     MAX_CHAIN_CHARS,
+    MAX_EXPORT_STEP,
     ErrorResponse,
     ExportFormat,
     ExportRequest,
@@ -83,7 +84,9 @@ async def export_get(
     format: Annotated[ExportFormat, Query(description="The file's format")],
     inputs: Annotated[str, Query(description='The inputs as a JSON object, e.g. {"z": 0}')] = "{}",
     sigmoid: Annotated[str, Query(pattern="^(node|expanded)$")] = "node",
-    step: Annotated[int | None, Query(ge=0, description="The backprop step shown")] = None,
+    step: Annotated[
+        int | None, Query(ge=0, le=MAX_EXPORT_STEP, description="The backprop step shown")
+    ] = None,
     chain: Annotated[
         str | None, Query(min_length=1, max_length=MAX_CHAIN_CHARS, description="latex: input")
     ] = None,
@@ -92,9 +95,9 @@ async def export_get(
     try:
         values = orjson.loads(inputs)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"inputs: not a JSON object: {exc}") from None
+        raise BadInput(f"inputs: not a JSON object: {exc}") from None
     if not isinstance(values, dict):
-        raise BadRequest('inputs: must be a JSON object such as {"z": 0}')
+        raise BadInput('inputs: must be a JSON object such as {"z": 0}')
     body = {"expression": expression, "inputs": values, "format": format, "sigmoid": sigmoid}
     body |= {k: v for k, v in (("step", step), ("chain", chain)) if v is not None}
     req = validate(ExportRequest, body)

@@ -9,6 +9,7 @@ import {
 } from './views/editor.js';
 import { fitGraph, mountGraph, renderGraph, updateGraph, zoomBy } from './views/graph.js';
 import { mountStep, renderCheckToggle, renderStep } from './views/step.js';
+import { mountExport, renderExport } from './views/export.js';
 import { mountTimeline, renderPlaying, renderTimeline, renderTimelinePosition } from './views/timeline.js';
 
 const URL_DELAY_MS = 120; // browsers throttle rapid history updates; stepping can be faster
@@ -131,6 +132,12 @@ $('[data-action="copy-link"]').addEventListener('click', async () => {
   }
   setTimeout(() => { status.textContent = ''; }, 2500);
 });
+
+// -- export (issue 11): the graph as SVG, PNG, LaTeX, DOT, PyTorch, JSON -------------------------
+const exportRoot = $('[data-export]');
+mountExport(exportRoot, store, graph);
+on(EVENTS.trace, (s) => renderExport(exportRoot, s));
+renderExport(exportRoot, store.state);
 
 // -- start: a permalink, else the first example (the post's sigmoid) -------------------------
 async function start() {

@@ -208,7 +208,7 @@ def test_the_api_refuses_clearly(client, change, status, code):
 
 def test_get_refuses_inputs_that_are_not_a_json_object(client):
     r = client.get("/api/export", params={"expression": "z", "inputs": "[1]", "format": "dot"})
-    assert r.status_code == 400 and "inputs" in r.json()["error"]["message"]
+    assert r.status_code == 422 and "inputs" in r.json()["error"]["message"]
 
 
 def test_the_api_keeps_the_graph_limits(make_client):
