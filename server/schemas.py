@@ -370,6 +370,8 @@ def _json_type(x) -> str:
 # ---------------------------------------------------------------------------------------------
 # Export (issue 11): /api/export, the CLI's --format (server/export/)
 # ---------------------------------------------------------------------------------------------
+from pydantic import BeforeValidator  # noqa: E402
+
 from .export import FORMAT_NAMES  # noqa: E402
 
 ExportFormat = Literal[FORMAT_NAMES]  # type: ignore[valid-type]
@@ -380,13 +382,21 @@ MAX_CHAIN_CHARS = 200
 MAX_EXPORT_STEP = 1_000_000
 
 
+def _integral_float(v):
+    """JSON Schema's integer includes 249.0: take it as 249 (the model is strict otherwise)."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+_WholeNumber = Annotated[int, BeforeValidator(_integral_float)]
+
+
 class ExportRequest(GraphRequest):
     """POST /api/graph's request plus the format of the file and what it shows."""
 
     format: ExportFormat = Field(
         description="json, latex (with TikZ), tikz, dot (Graphviz), svg, png (2x), torch"
     )
-    step: int | None = Field(
+    step: _WholeNumber | None = Field(
         None,
         ge=0,
         le=MAX_EXPORT_STEP,

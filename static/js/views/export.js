@@ -14,10 +14,12 @@ const FONTS = [
 ];
 const FONT_FAMILY = 'BPE Sans';
 const SERVER_FORMATS = new Set(['latex', 'dot', 'torch', 'json']);
+const STATUS_MS = 4000;
 
 export function mountExport(root, store, graphView) {
   const status = root.querySelector('[data-export-status]');
   const menu = root.querySelector('details');
+  let timer = 0;
   for (const button of root.querySelectorAll('[data-export-format]')) {
     button.addEventListener('click', async () => {
       const format = button.dataset.exportFormat;
@@ -32,6 +34,8 @@ export function mountExport(root, store, graphView) {
       } catch (err) {
         status.textContent = `Export failed: ${err.message}`;
       }
+      clearTimeout(timer);
+      timer = setTimeout(() => { status.textContent = ''; }, STATUS_MS);
     });
   }
 }
