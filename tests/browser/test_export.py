@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import struct
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import orjson
 import pytest
-from conftest import SHOTS
 
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 FORMATS = ["svg", "png", "latex", "dot", "torch", "json"]
 
 
