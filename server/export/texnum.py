@@ -35,12 +35,23 @@ assert set(GREEK) <= set(_GREEK_TEX), set(GREEK) - set(_GREEK_TEX)
 _KATEX_ONLY = {r"\mathbb{1}": r"\mathbf{1}"}
 
 
+def _pdf_char(c: str, math: bool) -> str:
+    """A character pdflatex (utf8 inputenc, no CJK fonts) takes: Greek as its command, Latin-1
+    letters as they are, anything else as its code point, [U+53D8]."""
+    if c.isascii() or "\u00c0" <= c <= "\u00ff":
+        return c
+    if c in _GREEK_TEX:
+        return _GREEK_TEX[c] if math else r"\ensuremath{" + _GREEK_TEX[c].strip() + "}"
+    return f"[U+{ord(c):04X}]"
+
+
 def pdf_tex(tex: str) -> str:
-    """KaTeX's LaTeX made pdflatex's: Greek characters as commands, \\mathbb{1} as \\mathbf{1}."""
+    """KaTeX's LaTeX made pdflatex's: Greek characters as commands, \\mathbb{1} as \\mathbf{1},
+    other characters outside Latin-1 as their code points (in a name's \\text{})."""
     for katex, latex in _KATEX_ONLY.items():
         tex = tex.replace(katex, latex)
-    if any(c in _GREEK_TEX for c in tex):
-        tex = "".join(_GREEK_TEX.get(c, c) for c in tex)
+    if not tex.isascii():
+        tex = "".join(_pdf_char(c, math=True) for c in tex)
     return tex
 
 
@@ -61,8 +72,9 @@ _TEXT = str.maketrans(
 
 
 def text(s: str) -> str:
-    """Plain text with LaTeX's special characters escaped."""
-    return s.translate(_TEXT)
+    """Plain text with LaTeX's special characters escaped (and pdf_tex's characters)."""
+    s = s.translate(_TEXT)
+    return s if s.isascii() else "".join(_pdf_char(c, math=False) for c in s)
 
 
 def num(v) -> str:

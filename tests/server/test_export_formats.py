@@ -250,3 +250,19 @@ def test_every_op_has_a_torch_spelling_of_its_operands_and_attrs():
     for op in OPS.values():
         names = {**dict.fromkeys(OPERANDS[: op.arity], "a"), **dict.fromkeys(op.params, "1")}
         assert op.torch_template.format(**names), op.name
+
+
+@needs_tex
+def test_latex_of_greek_and_other_names_compiles(tmp_path):
+    inputs = {"θ": 2, "x_out": 3, "变量": 1, "é": 1}
+    trace = service.run("θ * x_out + relu(变量) + é", inputs, Limits())
+    (tmp_path / "doc.tex").write_bytes(export(trace, "latex"))
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    text = subprocess.run(
+        ["pdftotext", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
+    assert "θ" in text and "[U+53D8]" in text
