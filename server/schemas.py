@@ -387,7 +387,8 @@ def _integral_float(v):
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
-_WholeNumber = Annotated[int, BeforeValidator(_integral_float)]
+# the bounds before the validator, so the JSON Schema says minimum and maximum
+_Step = Annotated[int, Field(ge=0, le=MAX_EXPORT_STEP), BeforeValidator(_integral_float)]
 
 
 class ExportRequest(GraphRequest):
@@ -396,10 +397,8 @@ class ExportRequest(GraphRequest):
     format: ExportFormat = Field(
         description="json, latex (with TikZ), tikz, dot (Graphviz), svg, png (2x), torch"
     )
-    step: _WholeNumber | None = Field(
+    step: _Step | None = Field(
         None,
-        ge=0,
-        le=MAX_EXPORT_STEP,
         description="The backprop step shown (0: after the forward pass); default the last",
     )
     chain: str | None = Field(
