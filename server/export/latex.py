@@ -17,7 +17,8 @@ from .tikz import MAX_TIKZ_NODES, picture
 
 #: Paths of the chain rule written out (as the page's chain panel); the sum is backprop's.
 MAX_PATHS = 8
-#: Steps written out in full; a bigger graph lists the first ones and says how many are left.
+#: Nodes and steps written out in full; a bigger graph lists the first ones and says how many
+#: are left.
 MAX_STEPS = 300
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -43,7 +44,7 @@ def _d(n: dict) -> str:
 
 def _forward(trace: dict, nodes: dict) -> list[str]:
     rows = []
-    for nid in trace["forward"]:
+    for nid in trace["forward"][:MAX_STEPS]:
         n = nodes[nid]
         if n["inputs"]:
             args = ", ".join(_node_tex(nodes[i]) for i in n["inputs"])
@@ -55,7 +56,10 @@ def _forward(trace: dict, nodes: dict) -> list[str]:
         else:
             kind = "input" if n["requires_grad"] else "constant"
             rows.append(rf"{_node_tex(n)} &= {value(n['value'])} && \text{{({nid}, {kind})}}")
-    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+    out = [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+    if len(trace["forward"]) > MAX_STEPS:
+        out.append(f"The remaining {len(trace['forward']) - MAX_STEPS:,} nodes are left out.")
+    return out
 
 
 def _steps(trace: dict, nodes: dict, edges: dict) -> list[str]:
@@ -154,11 +158,19 @@ def chain_input(trace: dict, name: str | None) -> dict | None:
                 return n
         names = ", ".join(n["name"] or n["id"] for n in inputs) or "none"
         raise ExportError(f"chain: no input named {name!r} needs a gradient (inputs: {names})")
+    # paths from each node to the output, in one backward sweep (not one count per input)
+    to_output = {trace["output"]: 1}
+    consumers: dict[str, list[str]] = {}
+    for e in trace["edges"]:
+        if e["downstream"] is not None:
+            consumers.setdefault(e["source"], []).append(e["target"])
+    for nid in reversed(trace["forward"]):
+        if nid != trace["output"]:
+            to_output[nid] = sum(to_output.get(c, 0) for c in consumers.get(nid, ()))
     best, most = None, 0
     for n in inputs:
-        c = chain_paths(trace, n["id"], limit=0)[0]
-        if c > most:
-            best, most = n, c
+        if to_output.get(n["id"], 0) > most:
+            best, most = n, to_output[n["id"]]
     return best or (inputs[0] if inputs else None)
 
 

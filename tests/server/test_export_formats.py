@@ -266,3 +266,25 @@ def test_latex_of_greek_and_other_names_compiles(tmp_path):
         ["pdftotext", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout
     assert "θ" in text and "[U+53D8]" in text
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_the_default_chain_input_is_the_one_with_the_most_paths(preset):
+    from server.export.latex import chain_input
+
+    trace = run(preset)
+    inputs = [n for n in trace["nodes"] if not n["inputs"] and n["requires_grad"]]
+    counts = [chain_paths(trace, n["id"], limit=0)[0] for n in inputs]
+    assert chain_input(trace, None)["id"] == inputs[counts.index(max(counts))]["id"]
+
+
+def test_latex_of_a_big_graph_lists_the_first_nodes_and_steps():
+    # 3,000 inputs in 30 sums: the default chain input is found in one sweep, not per input
+    sums = [" + ".join(f"x{i}" for i in range(k, k + 100)) for k in range(0, 3000, 100)]
+    expression = "\n".join([*(f"s{k} = {s}" for k, s in enumerate(sums)), "+".join(
+        f"s{k}" for k in range(30))])  # fmt: skip
+    trace = service.run(expression, {f"x{i}": 1 for i in range(3000)}, Limits())
+    tex = export(trace, "latex").decode()
+    assert "The remaining 5,699 nodes are left out." in tex
+    assert f"The remaining {len(trace['steps']) - 300:,} steps are left out." in tex
+    assert "graph has 5,999 nodes: too many to draw here" in tex
