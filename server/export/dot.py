@@ -25,6 +25,9 @@ MAX_DRAWN_NODES = 400
 #: Seconds `dot` may take to draw (a cap on top of the node limit).
 DRAW_TIMEOUT = 20.0
 PNG_DPI = 144  # 2x Graphviz's 72 points per inch
+#: A PNG wider or taller than this is scaled down to fit (a long chain of nodes would otherwise
+#: be a bitmap of gigabytes that takes minutes to draw).
+MAX_PNG_PIXELS = 8000
 FONT = "DejaVu Sans"
 
 FORWARD, BACKWARD, BACKWARD_LINE = "#1d5bb8", "#a24a00", "#c4701e"
@@ -147,5 +150,6 @@ def svg(trace: dict, step: int | None = None, chain: str | None = None) -> bytes
 
 
 def png(trace: dict, step: int | None = None, chain: str | None = None) -> bytes:
-    """The drawing as PNG at 2x (144 dpi)."""
-    return _draw(trace, step, "png", dpi=str(PNG_DPI))
+    """The drawing as PNG at 2x (144 dpi), scaled down to fit MAX_PNG_PIXELS if larger."""
+    side = MAX_PNG_PIXELS / PNG_DPI  # inches
+    return _draw(trace, step, "png", dpi=str(PNG_DPI), size=f"{side:g},{side:g}")

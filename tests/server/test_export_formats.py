@@ -288,3 +288,11 @@ def test_latex_of_a_big_graph_lists_the_first_nodes_and_steps():
     assert "The remaining 5,699 nodes are left out." in tex
     assert f"The remaining {len(trace['steps']) - 300:,} steps are left out." in tex
     assert "graph has 5,999 nodes: too many to draw here" in tex
+
+
+@needs_dot
+def test_a_huge_png_is_scaled_down_to_fit():
+    expression = " + ".join(f"tanh(x{i})" for i in range(130))  # a long chain: a wide drawing
+    trace = service.run(expression, {f"x{i}": 1 for i in range(130)}, Limits())
+    width, height = png_size(export(trace, "png"))
+    assert max(width, height) <= 8000
