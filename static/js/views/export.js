@@ -5,6 +5,7 @@ import { parseInputText } from '../logic/inputs.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const PNG_SCALE = 2;
+const MAX_PNG_PIXELS = 8000; // a bigger canvas fails in some browsers: scale down to fit
 const PAD = 16;
 // KaTeX's sans-serif (served with the page) is embedded in the SVG, so the file looks the same
 // in any viewer; the page's own system font may not exist there.
@@ -172,7 +173,8 @@ function blobToDataUrl(blob, type) {
   });
 }
 
-/** The SVG drawn on a canvas at twice its size (a data: URL: the page's CSP allows img data:). */
+/** The SVG drawn on a canvas at twice its size, at most MAX_PNG_PIXELS a side (from a data: URL:
+ * the page's CSP allows img data:). */
 async function toPng(text, svg) {
   const width = Number(svg.getAttribute('width'));
   const height = Number(svg.getAttribute('height'));
@@ -183,11 +185,12 @@ async function toPng(text, svg) {
   });
   img.src = await blobToDataUrl(new Blob([text], { type: 'image/svg+xml' }), 'image/svg+xml');
   await loaded;
+  const scale = Math.min(PNG_SCALE, MAX_PNG_PIXELS / Math.max(width, height));
   const canvas = document.createElement('canvas');
-  canvas.width = width * PNG_SCALE;
-  canvas.height = height * PNG_SCALE;
+  canvas.width = Math.round(width * scale);
+  canvas.height = Math.round(height * scale);
   const ctx = canvas.getContext('2d');
-  ctx.scale(PNG_SCALE, PNG_SCALE);
+  ctx.scale(scale, scale);
   ctx.drawImage(img, 0, 0, width, height);
   return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('no PNG'))), 'image/png'));
 }
