@@ -29,6 +29,9 @@ An entry gives
                  the service's limits; by default one per element (see Op.cost)
     convention   how a kink is resolved (relu'(0), abs'(0), ties in max), shown with the op
     kink         (eps, x, y, **attrs) -> True when a central difference of step eps straddles a kink
+    torch        how PyTorch writes the op, a template of the operands {x}, {y} and the attrs
+                 ({axis}, {keepdims}, ...): "{x} + {y}", "torch.amax({x}, dim={axis})"; by default
+                 torch.<name>({x}) (the exported PyTorch script, server/export/torch_script.py)
 
 Adding an op is one entry here: the engine's function `engine.<name>`, the expression language,
 the service's limits, GET /api/ops and the page's formulas all read this table.
@@ -124,6 +127,7 @@ class Op:
     # forward mode, non-elementwise ops: one rule per input, (t, ans, x, y, **attrs) -> that
     # input's share of the output's tangent (ans's shape); elementwise ops use local * t
     jvp: tuple[Callable | None, ...] | None = None
+    torch: str | None = None  # PyTorch's spelling (see the docstring); None: torch.<name>(...)
 
     @property
     def kind(self) -> str:
@@ -137,6 +141,13 @@ class Op:
         """How it is called: `sum(x, axis=None, keepdims=False)`, `reshape(x, shape)`."""
         params = [k if p.required else f"{k}={p.default!r}" for k, p in self.params.items()]
         return f"{self.name}({', '.join([*OPERANDS[: self.arity], *params])})"
+
+    @property
+    def torch_template(self) -> str:
+        """PyTorch's spelling of the op: `torch` if given, else `torch.<name>({x}, {y})`."""
+        if self.torch is not None:
+            return self.torch
+        return f"torch.{self.name}({', '.join('{' + o + '}' for o in OPERANDS[: self.arity])})"
 
     def cost(self, out: tuple, *inputs: tuple, **attrs) -> int:
         """Multiply-adds of one evaluation on operands of these shapes: the service's work limit."""
@@ -197,6 +208,7 @@ binary(
     "x + y, elementwise with broadcasting",
     symbol="+",
     precedence=PRECEDENCE["+"],
+    torch="{x} + {y}",
 )
 binary(
     "sub",
@@ -207,6 +219,7 @@ binary(
     title="subtract",
     symbol="-",
     precedence=PRECEDENCE["+"],
+    torch="{x} - {y}",
 )
 binary(
     "mul",
@@ -217,6 +230,7 @@ binary(
     title="multiply",
     symbol="*",
     precedence=PRECEDENCE["*"],
+    torch="{x} * {y}",
 )
 binary(
     "div",
@@ -228,6 +242,7 @@ binary(
     domain=("real", "nonzero"),
     symbol="/",
     precedence=PRECEDENCE["*"],
+    torch="{x} / {y}",
 )
 binary(
     "pow",
@@ -239,6 +254,7 @@ binary(
     domain=("positive", "real"),
     symbol="**",
     precedence=PRECEDENCE["**"],
+    torch="{x} ** {y}",
 )
 unary(
     "neg",
@@ -249,6 +265,7 @@ unary(
     title="negate",
     symbol="-x",
     precedence=PRECEDENCE["-x"],
+    torch="-{x}",
 )
 unary(
     "reciprocal",
@@ -375,6 +392,7 @@ structural(
         ((5, 2, 3), (3, 4)),
         ((2, 1, 2, 3), (4, 3, 2)),
     ),
+    torch="{x} @ {y}",
 )
 
 
@@ -439,6 +457,7 @@ structural(
         ((3, 4), {"axis": 1, "keepdims": True}),
         ((2, 3, 4), {"axis": (0, 2)}),
     ),
+    torch="torch.sum({x}, dim={axis}, keepdim={keepdims})",
 )
 structural(
     "mean",
@@ -454,6 +473,7 @@ structural(
     params=_REDUCE,
     jvp=(lambda t, ans, x, **attrs: OPS["mean"].forward(t, **attrs),),
     examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": -1, "keepdims": True})),
+    torch="torch.mean({x}, dim={axis}, keepdim={keepdims})",
 )
 structural(
     "max",
@@ -468,6 +488,7 @@ structural(
     convention="ties share the upstream equally among the tied maxima",
     kink=_max_kink,
     examples=(((3, 4), {"axis": 0}), ((3, 4), {"axis": 1, "keepdims": True})),
+    torch="torch.amax({x}, dim={axis}, keepdim={keepdims})",
 )
 
 
@@ -490,6 +511,7 @@ structural(
     params={"axes": AXES},
     jvp=(_linear(lambda t, axes=None: np.transpose(t, axes)),),
     examples=(((3, 4), {}), ((2, 3, 4), {"axes": (1, 2, 0)})),
+    torch="torch.permute({x}, {axes})",
 )
 structural(
     "reshape",
@@ -502,6 +524,7 @@ structural(
     params={"shape": SHAPE},
     jvp=(_linear(lambda t, shape: np.reshape(t, shape)),),
     examples=(((3, 4), {"shape": (4, 3)}), ((2, 6), {"shape": (-1,)})),
+    torch="torch.reshape({x}, {shape})",
 )
 
 
@@ -535,6 +558,7 @@ structural(
     params={"axis": LAST_AXIS},
     jvp=(lambda t, ans, x, axis=-1: ans * (t - np.sum(ans * t, axis=axis, keepdims=True)),),
     examples=(((4,), {}), ((3, 4), {"axis": 0})),
+    torch="torch.softmax({x}, dim={axis})",
 )
 structural(
     "log_softmax",
@@ -547,6 +571,7 @@ structural(
     params={"axis": LAST_AXIS},
     jvp=(lambda t, ans, x, axis=-1: t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True),),
     examples=(((4,), {}), ((3, 4), {"axis": 0})),
+    torch="torch.log_softmax({x}, dim={axis})",
 )
 structural(
     "logsumexp",
@@ -567,6 +592,7 @@ structural(
         ),
     ),
     examples=(((3, 4), {"axis": 1}), ((3, 4), {"axis": 0, "keepdims": True})),
+    torch="torch.logsumexp({x}, dim={axis}, keepdim={keepdims})",
 )
 
 
@@ -632,6 +658,7 @@ structural(
     shapes.mse,
     jvp=(_mse_jvp(1.0), _mse_jvp(-1.0)),
     examples=(((4,), (4,)), ((3, 2), (3, 2)), ((3, 2), (2,))),
+    torch="torch.mean(({x} - {y}) ** 2)",
 )
 structural(
     "cross_entropy",
@@ -647,4 +674,5 @@ structural(
     domain=("real", "class_index"),
     jvp=(_cross_entropy_jvp, None),
     examples=(((3, 4), (3,)),),
+    torch="torch.nn.functional.cross_entropy({x}, {y}.long())",
 )

@@ -31,6 +31,7 @@ from .errors import APIError, BadRequest, InternalError, MethodNotAllowed, NotFo
 from .lessons import SHIPPED, Library
 from .responses import JSONResponse
 from .routers import docs, expressions, lessons, meta
+from .routers import export as export_routes
 from .routers import train as training_routes
 from .schemas import ErrorResponse, openapi_schemas
 
@@ -81,7 +82,10 @@ def create_app(
     app.state.lessons = Library([SHIPPED, *([lessons_dir] if lessons_dir else [])], limits)
     app.state.swagger_ui = (vendor_dir / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file()
     install_error_handlers(app)
-    routers = (expressions.router, meta.router, docs.router, lessons.router, training_routes.router)
+    routers = (
+        *(expressions.router, meta.router, docs.router, lessons.router),
+        *(training_routes.router, export_routes.router),
+    )
     for router in routers:
         app.include_router(router)
         for route in router.routes:

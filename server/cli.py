@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     trace.add_argument("--sigmoid", choices=["node", "expanded"], default="node")
     trace.add_argument("--check", action="store_true", help="run the numerical gradient check")
     trace.add_argument("--json", action="store_true", help="print the trace as JSON")
+    _export_options(trace)
     _limit_options(trace)
 
     _lesson_parser(sub)
@@ -157,6 +158,8 @@ def _trace(args) -> int:
     except APIError as exc:
         print(format_error(args.expression, exc), file=sys.stderr)
         return 1
+    if args.format:
+        return _export(args, result)
     if args.json:
         print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
     else:
@@ -373,6 +376,44 @@ def _check_lessons_dir(args) -> int:
     if not lesson_files(folder):
         print(f"warning: no *.toml lesson in {folder}", file=sys.stderr)
     os.environ["BPE_LESSONS_DIR"] = str(folder)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# trace --format F -o FILE: the exports (server/export/)
+# ---------------------------------------------------------------------------------------------
+def _export_options(parser: argparse.ArgumentParser) -> None:
+    from .export import FORMAT_NAMES
+
+    group = parser.add_argument_group("export (server/export/, docs/api.md#export)")
+    group.add_argument("--format", "-f", choices=FORMAT_NAMES, help="write the graph in a format")
+    group.add_argument(
+        "--output", "-o", metavar="FILE", help="the file to write (default: standard output)"
+    )
+    group.add_argument(
+        "--step", type=int, help="the backprop step shown (default: the last; 0: forward only)"
+    )
+    group.add_argument("--chain", metavar="NAME", help="LaTeX: the input whose chain rule is shown")
+
+
+def _export(args, result: dict) -> int:
+    from .export import export
+
+    try:
+        data = export(result, args.format, step=args.step, chain=args.chain)
+    except APIError as exc:
+        print(f"error ({exc.code}): {exc.message}", file=sys.stderr)
+        return 1
+    if args.output and args.output != "-":
+        with open(args.output, "wb") as f:
+            f.write(data)
+        print(f"wrote {args.output} ({len(data):,} bytes, {args.format})", file=sys.stderr)
+    elif args.format == "png" and sys.stdout.isatty():
+        print("error: PNG is binary: write it to a file with -o FILE.png", file=sys.stderr)
+        return 2
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0
 
 

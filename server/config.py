@@ -110,6 +110,7 @@ RATE_LIMITED_PATHS = [
     "/api/check",
     "/api/parse",
     "/api/diagnose",
+    "/api/export",
     "/api/train",
 ]
 # Requests per client address to each path above, in the notation of the `limits` package

@@ -510,3 +510,48 @@ class TrainResponse(Answer):
     history: list[TrainStep] = Field(description="steps + 1 rows, one per loss")
     diverged: Divergence = sometimes("When the loss, a value or a gradient stopped being finite")
     warnings: list[str] = sometimes(WARNINGS)
+
+
+# Export: /api/export, the CLI's --format (server/export/)
+# ---------------------------------------------------------------------------------------------
+
+from .export import FORMAT_NAMES  # noqa: E402
+
+ExportFormat = Literal[FORMAT_NAMES]  # type: ignore[valid-type]
+#: Longest `chain` input name accepted (names are identifiers of the expression).
+MAX_CHAIN_CHARS = 200
+#: Above any graph's number of steps (max_nodes is at most this in practice): a JSON integer the
+#: model takes (an unbounded one would not fit pydantic's strict int).
+MAX_EXPORT_STEP = 1_000_000
+
+
+def _integral_float(v):
+    """JSON Schema's integer includes 249.0: take it as 249 (the model is strict otherwise)."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+# the bounds before the validator, so the JSON Schema says minimum and maximum
+_Step = Annotated[int, Field(ge=0, le=MAX_EXPORT_STEP), BeforeValidator(_integral_float)]
+
+
+class ExportRequest(GraphRequest):
+    """POST /api/graph's request plus the format of the file and what it shows."""
+
+    format: ExportFormat = Field(
+        description="json, latex (with TikZ), tikz, dot (Graphviz), svg, png (2x), torch"
+    )
+    step: _Step | None = Field(
+        None,
+        description="The backprop step shown (0: after the forward pass); default the last",
+    )
+    chain: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_CHAIN_CHARS,
+        description="latex: the input whose chain rule is written out; default the one with the "
+        "most paths",
+    )
+
+
+LENGTH_LIMITED = (*LENGTH_LIMITED, ExportRequest)
+REQUEST_MODELS = (*REQUEST_MODELS, ExportRequest)

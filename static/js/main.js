@@ -11,6 +11,7 @@ import {
 } from './views/editor.js';
 import { fitGraph, mountGraph, renderGraph, updateGraph, zoomBy } from './views/graph.js';
 import { mountStep, renderCheckToggle, renderStep } from './views/step.js';
+import { mountExport, renderExport } from './views/export.js';
 import { mountTimeline, renderPlaying, renderTimeline, renderTimelinePosition } from './views/timeline.js';
 import { mountTeaching } from './teach.js';
 import { mountForward, renderForward } from './views/forward.js';
@@ -147,6 +148,12 @@ $('[data-action="copy-link"]').addEventListener('click', async () => {
   }
   setTimeout(() => { status.textContent = ''; }, 2500);
 });
+
+// -- export: the graph as SVG, PNG, LaTeX, DOT, PyTorch, JSON -------------------------
+const exportRoot = $('[data-export]');
+mountExport(exportRoot, store, graph);
+on(EVENTS.trace, (s) => renderExport(exportRoot, s));
+renderExport(exportRoot, store.state);
 
 // -- start: a permalink, else the first example (the post's sigmoid) -------------------------
 async function start() {
