@@ -60,6 +60,7 @@ def _make(req: ExportRequest, request: Request) -> Response:
         seed=req.seed,
         sigmoid=req.sigmoid,
         check=req.check,
+        tangents=req.tangents,  # checked as /api/graph checks them; the JSON carries them
     )
     data = export(result, req.format, step=req.step, chain=req.chain)
     name = filename(result, req.format)
