@@ -26,8 +26,9 @@ from .body_limit import BodyLimitMiddleware
 from .cache import CACHE_ENTRIES, ResponseCache
 from .config import Limits
 from .errors import APIError, BadRequest, InternalError, MethodNotAllowed, NotFound
+from .live import make_live
 from .responses import JSONResponse
-from .routers import docs, expressions, meta
+from .routers import docs, expressions, meta, sessions
 from .schemas import ErrorResponse, openapi_schemas
 
 #: The page and its npm files: package data, wherever the package is installed (setup.py).
@@ -69,7 +70,8 @@ def create_app(
     app.state.cache = ResponseCache(cache_entries)
     app.state.swagger_ui = (vendor_dir / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file()
     install_error_handlers(app)
-    routers = (expressions.router, meta.router, docs.router)
+    app.state.live = make_live()  # live class sessions (server/live)
+    routers = (expressions.router, meta.router, docs.router, sessions.router)
     for router in routers:
         app.include_router(router)
         for route in router.routes:
@@ -126,7 +128,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(APIError)
     async def api_error(request: Request, exc: APIError) -> JSONResponse:
-        return JSONResponse(exc.payload(), status_code=exc.status)
+        return JSONResponse(exc.payload(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

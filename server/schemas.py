@@ -365,3 +365,116 @@ def _json_type(x) -> str:
         int: "a number",
         float: "a number",
     }.get(type(x), type(x).__name__)
+
+
+# ---------------------------------------------------------------------------------------------
+# Live class sessions (server/live, server/routers/sessions.py; docs/api.md, "Live sessions")
+# ---------------------------------------------------------------------------------------------
+LessonId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
+MAX_STEP = 1_000_000
+MAX_SLIDE = 10_000
+
+
+class SessionUpdate(BaseModel):
+    """The fields of the session's state that changed; the others keep their values. A new
+    expression, inputs or sigmoid mode is checked as /api/graph checks it (422 when refused)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    expression: str | None = Field(None, min_length=1, description="The expression shown")
+    inputs: dict[str, SkipValidation[Value]] | None = Field(
+        None, description="Input name -> value, as /api/graph takes them (all of them)"
+    )
+    sigmoid: Literal["node", "expanded"] | None = None
+    step: int | None = Field(None, ge=0, le=MAX_STEP, description="The timeline position")
+    lesson: LessonId | None = Field(None, description="A lesson id (GET /api/lessons/{id})")
+    slide: int | None = Field(None, ge=0, le=MAX_SLIDE, description="The lesson's slide")
+    poll: None = Field(None, description="null closes the open poll")
+
+
+class SessionCreate(SessionUpdate):
+    """Optional: the state to start from (default: the post's sigmoid at step 0)."""
+
+
+class PollCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    edge: str = Field(min_length=1, max_length=64, description="An edge id of the graph shown")
+    quantity: Literal["downstream", "local"] = Field(
+        description="Ask for the edge's downstream gradient dL/d(input) or its local gradient"
+    )
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    client: str = Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The student's per-browser id: answering again replaces the answer",
+    )
+    value: float | Annotated[str, Field(max_length=32)] = Field(
+        description='A number, or its text as typed ("0.25", "-1e-3")'
+    )
+
+
+LIVE_REQUEST_MODELS = (SessionCreate, SessionUpdate, PollCreate, AnswerRequest)
+REQUEST_MODELS = (*REQUEST_MODELS, *LIVE_REQUEST_MODELS)
+
+
+class SessionCreated(Answer):
+    id: str = Field(description="The join code, e.g. K7M2QX")
+    join_url: str = Field(description="The link students open (also as a QR code: qr.svg)")
+    presenter_token: str = Field(description="The secret for PUT .../state: Bearer <token>")
+
+
+class HistogramBar(Answer):
+    value: float = Field(description="Answers within 3 significant digits of this value")
+    count: int
+    right: bool = Field(description="These answers are right")
+
+
+class PollResults(Answer):
+    count: int = Field(description="Students who answered")
+    right: int = Field(description="Students whose answer is right")
+    answer: float = Field(description="The right answer")
+    histogram: list[HistogramBar] = Field(description="The most frequent answers, by value")
+    other: int = Field(description="Answers not in the histogram's bars")
+
+
+class Poll(Answer):
+    id: str
+    edge: str
+    quantity: Literal["downstream", "local"]
+    step: int = Field(description="The timeline position it was asked at")
+    question: str
+    revealed: bool
+    results: PollResults | None = Field(description="After the reveal; null before")
+
+
+class SessionState(Answer):
+    id: str
+    version: int = Field(description="Grows by one with every change; the events' id")
+    expression: str
+    inputs: dict[str, Value]
+    sigmoid: Literal["node", "expanded"]
+    step: int = Field(description="The timeline position (docs/page.md)")
+    lesson: str | None = Field(description="The lesson being taught, or null")
+    slide: int | None = Field(description="The lesson's slide, or null")
+    poll: Poll | None = Field(description="The poll asked, or null")
+
+
+class PollStatus(Answer):
+    id: str
+    count: int = Field(description="Answers so far")
+    revealed: bool
+    results: PollResults | None = Field(
+        description="For the presenter (with the token) or after the reveal; else null"
+    )
+
+
+class AnswerAccepted(Answer):
+    poll: str
+    value: float = Field(description="The answer as stored")
+    replaced: bool = Field(description="It replaced this student's earlier answer")
