@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.routing import Route
+from starlette.routing import Route, compile_path
 
 from .body_limit import BodyLimitMiddleware
 from .cache import CACHE_ENTRIES, ResponseCache
@@ -133,7 +133,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         headers = exc.headers
-        allowed = request.app.state.methods.get(request.url.path)
+        allowed = request.app.state.methods.get(request.url.path) or templated_methods(request)
         if allowed and exc.status_code in (404, 405):
             # an API path with another method: the page mounted at / answered instead
             err = MethodNotAllowed(
@@ -163,6 +163,17 @@ def install_error_handlers(app: FastAPI) -> None:
             "report it with the request"
         )
         return JSONResponse(err.payload(), status_code=err.status)
+
+
+def templated_methods(request: Request) -> set[str]:
+    """The methods of the paths with parameters (/api/sessions/{sid}/state) that match."""
+    path = request.url.path
+    return {
+        method
+        for template, methods in request.app.state.methods.items()
+        if "{" in template and compile_path(template)[0].match(path)
+        for method in methods
+    }
 
 
 app = create_app()

@@ -14,7 +14,14 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SkipValidation,
+    ValidationError,
+)
 from pydantic.json_schema import models_json_schema
 from typing_extensions import TypeAliasType
 
@@ -373,6 +380,15 @@ def _json_type(x) -> str:
 LessonId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
 MAX_STEP = 1_000_000
 MAX_SLIDE = 10_000
+# JSON has one kind of number: 3.0 is the integer 3 (as JSON Schema's "integer" says), 3.5 is not.
+Whole = Annotated[
+    int, BeforeValidator(lambda v: int(v) if type(v) is float and v.is_integer() else v)
+]
+
+
+def given(description: str, **constraints) -> Any:
+    """A field the body may leave out (then it keeps its value), but never null."""
+    return Field(None, description=description, json_schema_extra=_absent, **constraints)
 
 
 class SessionUpdate(BaseModel):
@@ -381,14 +397,14 @@ class SessionUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    expression: str | None = Field(None, min_length=1, description="The expression shown")
-    inputs: dict[str, SkipValidation[Value]] | None = Field(
-        None, description="Input name -> value, as /api/graph takes them (all of them)"
+    expression: str = given("The expression shown", min_length=1)
+    inputs: dict[str, SkipValidation[Value]] = given(
+        "Input name -> value, as /api/graph takes them (all of them)"
     )
-    sigmoid: Literal["node", "expanded"] | None = None
-    step: int | None = Field(None, ge=0, le=MAX_STEP, description="The timeline position")
-    lesson: LessonId | None = Field(None, description="A lesson id (GET /api/lessons/{id})")
-    slide: int | None = Field(None, ge=0, le=MAX_SLIDE, description="The lesson's slide")
+    sigmoid: Literal["node", "expanded"] = given("Count sigmoid(x) as one node or four")
+    step: Whole = given("The timeline position", ge=0, le=MAX_STEP)
+    lesson: LessonId = given("A lesson id (GET /api/lessons/{id})")
+    slide: Whole = given("The lesson's slide", ge=0, le=MAX_SLIDE)
     poll: None = Field(None, description="null closes the open poll")
 
 
@@ -465,6 +481,11 @@ class SessionState(Answer):
     poll: Poll | None = Field(description="The poll asked, or null")
 
 
+class MyAnswer(Answer):
+    value: float
+    right: bool | None = Field(description="Whether it is right: after the reveal; else null")
+
+
 class PollStatus(Answer):
     id: str
     count: int = Field(description="Answers so far")
@@ -472,6 +493,7 @@ class PollStatus(Answer):
     results: PollResults | None = Field(
         description="For the presenter (with the token) or after the reveal; else null"
     )
+    mine: MyAnswer | None = Field(description="The answer of ?client=ID, or null")
 
 
 class AnswerAccepted(Answer):

@@ -138,8 +138,8 @@ class Backend(ABC):
         """Store a student's answer (replacing theirs): True if it replaced one; Full past `cap`."""
 
     @abstractmethod
-    async def answers(self, sid: str, poll: str) -> list[float]:
-        """Every answer to the poll."""
+    async def answers(self, sid: str, poll: str) -> dict[str, float]:
+        """Every answer to the poll, by student."""
 
     @asynccontextmanager
     async def subscribed(self, sid: str, cap: int) -> AsyncIterator[asyncio.Queue]:

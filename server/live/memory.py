@@ -81,9 +81,9 @@ class MemoryBackend(Backend):
         answers[client] = value
         return replaced
 
-    async def answers(self, sid: str, poll: str) -> list[float]:
+    async def answers(self, sid: str, poll: str) -> dict[str, float]:
         entry = self._entry(sid)
-        return [] if entry is None else list(entry.answers.get(poll, {}).values())
+        return {} if entry is None else dict(entry.answers.get(poll, {}))
 
     async def close(self) -> None:
         self.sessions.clear()

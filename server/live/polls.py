@@ -47,12 +47,13 @@ def question(trace: dict, edge_id: str, quantity: str) -> tuple[str, float] | st
         return f"the {quantity} gradient of edge {edge_id} is {value}: not a number to guess"
     nodes = {n["id"]: n for n in trace["nodes"]}
     source, target = nodes[edge["source"]], nodes[edge["target"]]
-    src = source["name"] or source["label"]
-    tgt = target["name"] or target["label"]
+    src, tgt = source["name"] or source["label"], target["name"] or target["label"]
+    d_src = f"d{src}" if source["name"] else f"d({src})"
+    d_tgt = f"d{tgt}" if target["name"] else f"d({tgt})"
     if quantity == "downstream":
-        text = f"What is the downstream gradient dL/d{src}, sent by {tgt} to {src}?"
+        text = f"What is the downstream gradient dL/{d_src}, sent by {tgt} to {src}?"
     else:
-        text = f"What is the local gradient d{tgt}/d{src} of {tgt} with respect to {src}?"
+        text = f"What is the local gradient {d_tgt}/{d_src} of {tgt} with respect to {src}?"
     return text, float(value)
 
 

@@ -121,8 +121,9 @@ class RedisBackend(Backend):
             raise Full(f"this poll has {cap} answers, the most allowed")
         return bool(had)
 
-    async def answers(self, sid: str, poll: str) -> list[float]:
-        return [float(v) for v in await self.redis.hvals(_answers_key(sid, poll))]
+    async def answers(self, sid: str, poll: str) -> dict[str, float]:
+        found = await self.redis.hgetall(_answers_key(sid, poll))
+        return {k.decode(): float(v) for k, v in found.items()}
 
     # -- the change feed ------------------------------------------------------------------
     @asynccontextmanager

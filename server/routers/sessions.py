@@ -37,7 +37,7 @@ from ..live.base import (
     token_hash,
     token_matches,
 )
-from ..live.polls import parse_answer, question, results
+from ..live.polls import is_right, parse_answer, question, results
 from ..responses import JSONResponse
 from ..schemas import (
     AnswerAccepted,
@@ -55,7 +55,12 @@ from ..schemas import (
     read_body,
 )
 
-router = APIRouter(prefix="/api/sessions", tags=["live sessions"])
+router = APIRouter(
+    prefix="/api/sessions",
+    tags=["live sessions"],
+    # (instead of FastAPI's default 422 for routes with parameters: every error is ErrorResponse)
+    responses={422: {"model": ErrorResponse, "description": "Refused: the body says what"}},
+)
 bearer = HTTPBearer(auto_error=False, description="The presenter_token of POST /api/sessions")
 Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
@@ -258,6 +263,7 @@ async def stream(lv: Live, code: str, last_seen: int, cap: int) -> AsyncIterator
 
 @router.get(
     "/{sid}/qr.svg",
+    response_class=Response,
     responses={
         200: {"description": "The join link as a QR code", "content": {"image/svg+xml": {}}},
         **NO_SESSION,
@@ -330,19 +336,28 @@ async def open_poll(request: Request, sid: str, poll_id: str) -> tuple[str, Reco
     responses={200: {"model": PollStatus}, 403: PRESENTER[403], **NO_SESSION},
 )
 async def poll_status(
-    request: Request,
-    sid: str,
-    poll_id: str,
-    creds: Token,
+    request: Request, sid: str, poll_id: str, creds: Token, client: str | None = None
 ) -> JSONResponse:
-    """How many answered; the results too for the presenter (token) or after the reveal."""
+    """How many answered; the results for the presenter (token) or after the reveal; with
+    ?client=ID that student's answer, and after the reveal whether it is right."""
     code, record, poll = await open_poll(request, sid, poll_id)
-    values = await live(request).backend.answers(code, poll_id)
+    answers = await live(request).backend.answers(code, poll_id)
     shown = poll["results"]
     if creds is not None:
         presenter(creds, record)
-        shown = shown or results(values, record.secret["answer"])
-    body = {"id": poll_id, "count": len(values), "revealed": poll["revealed"], "results": shown}
+        shown = shown or results(list(answers.values()), record.secret["answer"])
+    mine = None
+    if client is not None and client in answers:
+        value = answers[client]
+        right = is_right(value, record.secret["answer"]) if poll["revealed"] else None
+        mine = {"value": value, "right": right}
+    body = {
+        "id": poll_id,
+        "count": len(answers),
+        "revealed": poll["revealed"],
+        "results": shown,
+        "mine": mine,
+    }
     return JSONResponse(body)
 
 
@@ -398,7 +413,8 @@ async def reveal(
     presenter(creds, record)
     if poll["revealed"]:
         return JSONResponse(poll)
-    shown = results(await live(request).backend.answers(code, poll_id), record.secret["answer"])
+    answers = await live(request).backend.answers(code, poll_id)
+    shown = results(list(answers.values()), record.secret["answer"])
 
     def apply(rec: Record) -> None:
         if rec.state.get("poll") and rec.state["poll"]["id"] == poll_id:

@@ -262,7 +262,15 @@ def test_a_poll_counts_answers_and_reveals_a_histogram(server):
     assert full.status_code == 409 and "--max-poll-answers" in full.json()["error"]["message"]
 
     status = httpx.get(f"{server}/api/sessions/{sid}/polls/{poll['id']}").json()
-    assert status == {"id": poll["id"], "count": 3, "revealed": False, "results": None}
+    assert status == {
+        "id": poll["id"],
+        "count": 3,
+        "revealed": False,
+        "results": None,
+        "mine": None,
+    }
+    mine = httpx.get(f"{server}/api/sessions/{sid}/polls/{poll['id']}?client=student-b2").json()
+    assert mine["mine"] == {"value": 2.0, "right": None}  # not before the reveal
     peek = httpx.get(f"{server}/api/sessions/{sid}/polls/{poll['id']}", headers=headers(token))
     assert peek.json()["results"]["right"] == 2
 
@@ -287,6 +295,9 @@ def test_a_poll_counts_answers_and_reveals_a_histogram(server):
     ]
     state = httpx.get(f"{server}/api/sessions/{sid}").json()
     assert state["poll"]["results"] == results
+    for client, value, right in [("student-a1", -3.0, True), ("student-b2", 2.0, False)]:
+        r = httpx.get(f"{server}/api/sessions/{sid}/polls/{poll['id']}?client={client}")
+        assert r.json()["mine"] == {"value": value, "right": right}
     closed = answer(server, sid, poll["id"], "student-a1", "1")
     assert closed.status_code == 409
 
