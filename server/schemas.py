@@ -421,6 +421,10 @@ class PollCreate(BaseModel):
     )
 
 
+#: An answer typed as text: a decimal number (a typographic minus too), spaces around it allowed.
+ANSWER_TEXT = r"^\s*[+\u2212-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -430,7 +434,7 @@ class AnswerRequest(BaseModel):
         pattern=r"^[A-Za-z0-9_-]+$",
         description="The student's per-browser id: answering again replaces the answer",
     )
-    value: float | Annotated[str, Field(max_length=32)] = Field(
+    value: float | Annotated[str, Field(max_length=32, pattern=ANSWER_TEXT)] = Field(
         description='A number, or its text as typed ("0.25", "-1e-3")'
     )
 
