@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from conftest import DESKTOP, PHONE, Page
+from servers import serving
 
 #: Milliseconds a page may take to show a change (a hang guard on a busy machine; the benchmark
 #: measures the real delay: bench/bench_live.py).
@@ -151,3 +153,26 @@ def test_an_unknown_join_code_says_so_and_shows_the_explorer(pages):
     student.open("?join=ZZZZZZ")
     assert "no live session ZZZZZZ" in student.page.inner_text("[data-live-message]")
     assert student.page.input_value("[data-expression]") != ""
+
+
+def test_a_full_session_refuses_a_student_who_retries_and_gets_in(browser, tmp_path):
+    with serving("--max-session-streams", "1", log=tmp_path / "server.log") as url:
+        made = httpx.post(f"{url}/api/sessions").json()
+        contexts = [browser.new_context(viewport=PHONE) for _ in range(2)]
+        first, second = (Page(c.new_page(), url, f"phone-{i}") for i, c in enumerate(contexts))
+        join(first, made["id"])
+        second.allowed.append("status of 503")
+        second.open(f"?join={made['id']}")
+        second.page.wait_for_selector("[data-live-status][data-connection=refused]")
+        message = second.page.inner_text("[data-live-message]")
+        assert message.startswith("The server is busy (too many students connected)")
+        assert "Trying again in" in message
+        # the page still shows the session's graph, from GET /api/sessions/{id}
+        assert second.page.input_value("[data-expression]") == "1/(1+exp(-z))"
+        second.shot("live-refused", focus="[data-live]")
+        contexts[0].close()  # a seat frees up: the retry gets in
+        second.page.wait_for_selector("[data-live-status][data-connection=open]", timeout=60_000)
+        assert second.page.inner_text("[data-live-message]") == "Connected again."
+        errors = second.unexpected_errors() + first.unexpected_errors()
+        contexts[1].close()
+        assert not errors, errors
