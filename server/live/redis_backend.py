@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -18,11 +19,14 @@ import orjson
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, WatchError
 
+from ..errors import Unavailable
 from .base import Backend, Full, Record, encode_event
 
 log = logging.getLogger("server.live")
 PREFIX = "bpe:"
 FEED = PREFIX + "feed:"
+MAX_CONNECTIONS = 50  # to Redis, per process
+POOL_TIMEOUT = 10.0  # seconds a request waits for one, then 503
 FEED_TIMEOUT = 5.0  # seconds a new stream waits for the feed's subscription
 INDEX = PREFIX + "sessions"  # sorted set: session id -> the time it expires
 
@@ -34,6 +38,21 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 return had
 """
+
+
+def answering(method):
+    """Redis not answering is a 503 that names it, never a 500."""
+
+    @functools.wraps(method)
+    async def wrapper(self, *args, **kwargs):
+        try:
+            return await method(self, *args, **kwargs)
+        except (RedisError, OSError) as exc:
+            raise Unavailable(
+                f"the session store (Redis) does not answer: {type(exc).__name__}", retry_after=5
+            ) from None
+
+    return wrapper
 
 
 def _key(sid: str) -> str:
@@ -50,7 +69,11 @@ class RedisBackend(Backend):
     def __init__(self, url: str, idle: float) -> None:
         super().__init__(idle)
         self.url = url
-        self.redis = aioredis.from_url(url)
+        # callers wait for a free connection (a class answering a poll at once) rather than fail
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=MAX_CONNECTIONS, timeout=POOL_TIMEOUT
+        )
+        self.redis = aioredis.Redis(connection_pool=pool)
         self._answer = self.redis.register_script(ANSWER_SCRIPT)
         self._reader: asyncio.Task | None = None
         self._ready: asyncio.Event | None = None
@@ -59,6 +82,7 @@ class RedisBackend(Backend):
     def ttl(self) -> int:
         return max(int(self.idle), 1)
 
+    @answering
     async def count(self) -> int:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zremrangebyscore(INDEX, "-inf", time.time())
@@ -66,6 +90,7 @@ class RedisBackend(Backend):
             _, n = await pipe.execute()
         return n
 
+    @answering
     async def create(self, sid: str, record: Record) -> bool:
         key = _key(sid)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -87,9 +112,11 @@ class RedisBackend(Backend):
             orjson.loads(fields.get(b"secret") or b"{}"),
         )
 
+    @answering
     async def load(self, sid: str) -> Record | None:
         return self._record(await self.redis.hgetall(_key(sid)))
 
+    @answering
     async def change(self, sid: str, update: Callable[[Record], None]) -> dict | None:
         key = _key(sid)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -113,6 +140,7 @@ class RedisBackend(Backend):
                 except WatchError:
                     continue
 
+    @answering
     async def answer(self, sid: str, poll: str, client: str, value: float, cap: int) -> bool:
         had = await self._answer(
             keys=[_answers_key(sid, poll)], args=[client, repr(value), cap, self.ttl]
@@ -121,6 +149,7 @@ class RedisBackend(Backend):
             raise Full(f"this poll has {cap} answers, the most allowed")
         return bool(had)
 
+    @answering
     async def answers(self, sid: str, poll: str) -> dict[str, float]:
         found = await self.redis.hgetall(_answers_key(sid, poll))
         return {k.decode(): float(v) for k, v in found.items()}

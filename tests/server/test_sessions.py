@@ -440,10 +440,23 @@ def test_redis_two_workers_serve_one_session(redis_url, tmp_path):
         sid, token = new_session(url)
         follow_across(url, [url] * 6, sid, token)
         poll = ask(url, sid, token, "e0", "downstream").json()["id"]
-        for i in range(4):
-            assert answer(url, sid, poll, f"student-{i:03d}", 0.25).status_code == 200
+
+        async def everyone_at_once(n: int) -> list[int]:
+            limits = httpx.Limits(max_connections=n)
+            async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+                answers = [
+                    client.post(
+                        f"{url}/api/sessions/{sid}/polls/{poll}/answers",
+                        json={"client": f"student-{i:04d}", "value": 0.25},
+                    )
+                    for i in range(n)
+                ]
+                return [r.status_code for r in await asyncio.gather(*answers)]
+
+        # more at once than a worker's connections to Redis (50): they wait their turn
+        assert asyncio.run(everyone_at_once(120)) == [200] * 120
         status = httpx.get(f"{url}/api/sessions/{sid}/polls/{poll}", headers=headers(token))
-        assert status.json()["count"] == 4
+        assert status.json()["count"] == 120
 
 
 def test_redis_students_on_one_host_follow_a_presenter_on_another(redis_url, tmp_path):
