@@ -247,8 +247,9 @@ async def stream(lv: Live, code: str, last_seen: int, cap: int) -> AsyncIterator
                 yield encode_event(record.state)
                 sent = version
             while True:
-                try:
-                    version, event = await asyncio.wait_for(queue.get(), EXPIRY_CHECK_SECONDS)
+                try:  # (asyncio.timeout, not wait_for: no task per event)
+                    async with asyncio.timeout(EXPIRY_CHECK_SECONDS):
+                        version, event = await queue.get()
                 except TimeoutError:
                     if await lv.backend.load(code) is None:
                         yield b"event: end\ndata: {}\n\n"
