@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import shutil
 import socket
 import subprocess
@@ -365,6 +366,20 @@ def test_sessions_past_the_cap_are_refused_with_503(tmp_path):
         assert r.status_code == 503
         assert "--max-sessions" in r.json()["error"]["message"]
         assert r.headers["retry-after"] == "60"
+
+
+def test_serve_live_starts_a_session_and_prints_how_to_join(tmp_path):
+    log = tmp_path / "server.log"
+    with serving("--live", log=log) as url:
+        text = log.read_text()
+        code = re.search(r"Live session ([A-Z0-9]{6}): students open (\S+)", text)
+        assert code.group(2) == f"{url}/?join={code.group(1)}"
+        token = re.search(r"#presenter=(\S+)", text).group(1)
+        assert "\u2588" in text  # the QR code, in block characters
+        r = httpx.put(
+            f"{url}/api/sessions/{code.group(1)}/state", json={"step": 2}, headers=headers(token)
+        )
+        assert r.json()["version"] == 2
 
 
 def test_several_workers_without_redis_refuse_live_sessions(tmp_path):
