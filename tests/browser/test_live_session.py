@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
-from conftest import DESKTOP, PHONE, Page
 from servers import serving
 
 #: Milliseconds a page may take to show a change (a hang guard on a busy machine; the benchmark
@@ -13,25 +11,7 @@ from servers import serving
 FOLLOW_MS = 5_000
 
 
-@pytest.fixture
-def pages(browser, base_url):
-    """open(viewport, name) -> a Page; every one is checked for console errors at the end."""
-    made = []
-
-    def open_page(viewport: dict, name: str) -> Page:
-        context = browser.new_context(viewport=viewport)
-        page = Page(context.new_page(), base_url, name)
-        made.append((context, page))
-        return page
-
-    yield open_page
-    errors = {p.name: p.unexpected_errors() for _, p in made}
-    for context, _ in made:
-        context.close()
-    assert not any(errors.values()), f"console errors: {errors}"
-
-
-def start_session(page: Page) -> str:
+def start_session(page) -> str:
     page.open()
     page.page.click("[data-action=live-start]")
     page.page.wait_for_selector("[data-live]:not([hidden]) [data-live-code]:not(:empty)")
@@ -39,12 +19,12 @@ def start_session(page: Page) -> str:
     return page.page.inner_text("[data-live-code]")
 
 
-def join(page: Page, code: str) -> None:
+def join(page, code: str) -> None:
     page.open(f"?join={code}")
     page.page.wait_for_selector("[data-live-status][data-connection=open]")
 
 
-def wait_position(page: Page, position: int) -> None:
+def wait_position(page, position: int) -> None:
     page.page.wait_for_function(
         "(p) => Number(document.querySelector('[data-timeline-slider]').value) === p",
         arg=position,
@@ -52,22 +32,22 @@ def wait_position(page: Page, position: int) -> None:
     )
 
 
-def wait_version(page: Page, version: int) -> None:
+def wait_version(page, version: int) -> None:
     """The page has received the session's change number `version`."""
     page.page.wait_for_function(
         "(v) => window.backprop.live.state.remote?.version >= v", arg=version, timeout=FOLLOW_MS
     )
 
 
-def version(page: Page) -> int:
+def version(page) -> int:
     return page.page.evaluate("window.backprop.live.state.remote.version")
 
 
-def test_a_student_follows_explores_and_follows_again(pages):
-    presenter = pages(DESKTOP, "desktop")
+def test_a_student_follows_explores_and_follows_again(users):
+    presenter = users("desktop")
     code = start_session(presenter)
     assert presenter.page.url.endswith(f"?join={code}#presenter=" + presenter.page.url[-32:])
-    student = pages(PHONE, "phone")
+    student = users("phone", phone=True)
     join(student, code)
     assert student.page.inner_text("[data-live-role]") == "Following the presenter"
     assert student.page.input_value("[data-expression]") == "1/(1+exp(-z))"
@@ -99,8 +79,8 @@ def test_a_student_follows_explores_and_follows_again(pages):
     assert student.page.inner_text("[data-live-role]") == "Following the presenter"
 
 
-def test_a_poll_answered_right_and_wrong_gives_a_histogram_of_two(pages):
-    presenter = pages(DESKTOP, "desktop")
+def test_a_poll_answered_right_and_wrong_gives_a_histogram_of_two(users):
+    presenter = users("desktop")
     code = start_session(presenter)
     # the sigmoid's first backprop step: reciprocal, upstream 1, downstream to add = -0.25
     presenter.page.keyboard.press("End")
@@ -109,7 +89,7 @@ def test_a_poll_answered_right_and_wrong_gives_a_histogram_of_two(pages):
     presenter.page.keyboard.press("ArrowLeft")
     presenter.page.keyboard.press("ArrowLeft")
     assert presenter.step_title().startswith("Backprop 1/4")
-    students = [pages(PHONE, "phone"), pages(PHONE, "phone-2")]
+    students = [users("phone", phone=True), users("phone-2", phone=True)]
     for s in students:
         join(s, code)
         wait_position(s, presenter.position())
@@ -147,19 +127,19 @@ def test_a_poll_answered_right_and_wrong_gives_a_histogram_of_two(pages):
     students[1].shot("live-reveal-student", focus="[data-live]")
 
 
-def test_an_unknown_join_code_says_so_and_shows_the_explorer(pages):
-    student = pages(PHONE, "phone")
+def test_an_unknown_join_code_says_so_and_shows_the_explorer(users):
+    student = users("phone", phone=True)
     student.allowed.append("status of 404")
     student.open("?join=ZZZZZZ")
     assert "no live session ZZZZZZ" in student.page.inner_text("[data-live-message]")
     assert student.page.input_value("[data-expression]") != ""
 
 
-def test_a_full_session_refuses_a_student_who_retries_and_gets_in(browser, tmp_path):
+def test_a_full_session_refuses_a_student_who_retries_and_gets_in(users, tmp_path):
     with serving("--max-session-streams", "1", log=tmp_path / "server.log") as url:
         made = httpx.post(f"{url}/api/sessions").json()
-        contexts = [browser.new_context(viewport=PHONE) for _ in range(2)]
-        first, second = (Page(c.new_page(), url, f"phone-{i}") for i, c in enumerate(contexts))
+        first = users("phone-0", phone=True, url=url)
+        second = users("phone-1", phone=True, url=url)
         join(first, made["id"])
         second.allowed.append("status of 503")
         second.open(f"?join={made['id']}")
@@ -170,9 +150,6 @@ def test_a_full_session_refuses_a_student_who_retries_and_gets_in(browser, tmp_p
         # the page still shows the session's graph, from GET /api/sessions/{id}
         assert second.page.input_value("[data-expression]") == "1/(1+exp(-z))"
         second.shot("live-refused", focus="[data-live]")
-        contexts[0].close()  # a seat frees up: the retry gets in
+        first.page.context.close()  # a seat frees up: the retry gets in
         second.page.wait_for_selector("[data-live-status][data-connection=open]", timeout=60_000)
         assert second.page.inner_text("[data-live-message]") == "Connected again."
-        errors = second.unexpected_errors() + first.unexpected_errors()
-        contexts[1].close()
-        assert not errors, errors
