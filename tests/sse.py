@@ -31,3 +31,13 @@ async def events(response: httpx.Response) -> AsyncIterator[dict]:
             fields["data"] += "\n" + value
         elif name in ("id", "event", "data", "retry"):
             fields[name] = value
+
+
+def run_async(coro):
+    """asyncio.run in a thread of its own: in a test process where Playwright's sync API holds
+    the main thread's event loop, asyncio.run there refuses to start."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -3,9 +3,8 @@ code, and the in-process backend's expiry (with a clock the test moves, no sleep
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
+from sse import run_async
 
 from server.live.base import Record, normal_code
 from server.live.memory import MemoryBackend
@@ -96,4 +95,4 @@ def test_the_in_process_backend_forgets_idle_sessions():
         assert await backend.load("K7M2QX") is None
         assert await backend.count() == 0
 
-    asyncio.run(run())
+    run_async(run())

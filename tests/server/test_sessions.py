@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from servers import free_port, serving
-from sse import events
+from sse import events, run_async
 
 #: Seconds a test waits for an event before it fails (a hang guard, not a timed assertion).
 WAIT = 20
@@ -131,7 +131,7 @@ def test_a_refused_change_is_never_broadcast(server, what, auth, body, status, c
             event = await s.next()
             assert (event["id"], event["data"]["version"], event["data"]["step"]) == ("2", 2, 7)
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_an_unknown_session_is_404_everywhere(server):
@@ -171,7 +171,7 @@ def test_students_follow_five_changes_in_order_with_no_gap(server):
                     assert [e["data"]["step"] for e in seen] == [1, 2, 3, 4, 5]
                     assert all(e["data"]["expression"] == "1/(1+exp(-z))" for e in seen)
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_a_reconnect_with_last_event_id_resumes_at_the_latest_state(server):
@@ -201,7 +201,7 @@ def test_a_reconnect_with_last_event_id_resumes_at_the_latest_state(server):
             async with Student(client, server, sid, last_id="999") as s:
                 assert (await s.next())["id"] == "7"
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_streams_past_the_cap_are_refused_with_503(server):
@@ -221,7 +221,7 @@ def test_streams_past_the_cap_are_refused_with_503(server):
             async with Student(client, server, sid) as s:
                 assert s.response.status_code == 200
 
-    asyncio.run(run())
+    run_async(run())
 
 
 # -- polls ----------------------------------------------------------------------------------------
@@ -447,7 +447,7 @@ def follow_across(presenter_url: str, student_urls: list[str], sid: str, token: 
                     assert [e["data"]["step"] for e in seen] == [1, 2, 3, 4, 5]
                     assert [int(e["id"]) for e in seen] == list(range(version + 1, version + 6))
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_redis_two_workers_serve_one_session(redis_url, tmp_path):
@@ -469,7 +469,7 @@ def test_redis_two_workers_serve_one_session(redis_url, tmp_path):
                 return [r.status_code for r in await asyncio.gather(*answers)]
 
         # more at once than a worker's connections to Redis (50): they wait their turn
-        assert asyncio.run(everyone_at_once(120)) == [200] * 120
+        assert run_async(everyone_at_once(120)) == [200] * 120
         status = httpx.get(f"{url}/api/sessions/{sid}/polls/{poll}", headers=headers(token))
         assert status.json()["count"] == 120
 
