@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException
-from starlette.routing import Route
+from starlette.routing import Route, compile_path
 
 from . import config, ratelimit, security
 from .body_limit import BodyLimitMiddleware
@@ -29,8 +29,9 @@ from .cache import CACHE_ENTRIES, ResponseCache
 from .config import Hosting, Limits
 from .errors import APIError, BadRequest, InternalError, MethodNotAllowed, NotFound
 from .lessons import SHIPPED, Library
+from .live import make_live
 from .responses import JSONResponse
-from .routers import docs, expressions, lessons, meta
+from .routers import docs, expressions, lessons, meta, sessions
 from .routers import export as export_routes
 from .routers import train as training_routes
 from .schemas import ErrorResponse, openapi_schemas
@@ -82,9 +83,10 @@ def create_app(
     app.state.lessons = Library([SHIPPED, *([lessons_dir] if lessons_dir else [])], limits)
     app.state.swagger_ui = (vendor_dir / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file()
     install_error_handlers(app)
+    app.state.live = make_live()  # live class sessions (server/live)
     routers = (
         *(expressions.router, meta.router, docs.router, lessons.router),
-        *(training_routes.router, export_routes.router),
+        *(training_routes.router, export_routes.router, sessions.router),
     )
     for router in routers:
         app.include_router(router)
@@ -154,12 +156,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(APIError)
     async def api_error(request: Request, exc: APIError) -> JSONResponse:
-        return JSONResponse(exc.payload(), status_code=exc.status)
+        return JSONResponse(exc.payload(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         headers = exc.headers
-        allowed = request.app.state.methods.get(get_route_path(request.scope))  # no --root-path
+        path = get_route_path(request.scope)  # without --root-path's prefix
+        allowed = request.app.state.methods.get(path) or templated_methods(request)
         if allowed and exc.status_code in (404, 405):
             # an API path with another method: the page mounted at / answered instead
             err = MethodNotAllowed(
@@ -191,6 +194,17 @@ def install_error_handlers(app: FastAPI) -> None:
         # answered outside every middleware (Starlette's ServerErrorMiddleware): add the headers
         headers = request.app.state.security_headers
         return JSONResponse(err.payload(), status_code=err.status, headers=headers)
+
+
+def templated_methods(request: Request) -> set[str]:
+    """The methods of the paths with parameters (/api/sessions/{sid}/state) that match."""
+    path = get_route_path(request.scope)
+    return {
+        method
+        for template, methods in request.app.state.methods.items()
+        if "{" in template and compile_path(template)[0].match(path)
+        for method in methods
+    }
 
 
 app = create_app()

@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     _limit_options(serve)
     _hosting_options(serve)
+    _live_options(serve)
 
     trace = sub.add_parser("trace", help="print the forward values and backward steps")
     trace.add_argument("expression")
@@ -107,6 +108,7 @@ def _serve(args) -> int:
     if args.cache_entries is not None:
         os.environ["BPE_CACHE_ENTRIES"] = str(max(args.cache_entries, 0))
     proxy = _hosting(args)
+    _live_setup(args)
     uvicorn.run(
         "server.app:app",
         host=args.host,
@@ -415,6 +417,121 @@ def _export(args, result: dict) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# serve: live class sessions (server/live)
+# ---------------------------------------------------------------------------------------------
+def _live_options(parser: argparse.ArgumentParser) -> None:
+    from .live.config import LiveLimits
+
+    group = parser.add_argument_group("live class sessions")
+    group.add_argument(
+        "--redis-url",
+        metavar="URL",
+        help="keep sessions in Redis (redis://HOST:6379/0): needed with --workers above 1 or "
+        "several hosts; sessions outlive a restart (env BPE_REDIS_URL)",
+    )
+    group.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address students open, for join links and QR codes (default: the LAN "
+        "address with --host 0.0.0.0, else the address the presenter used; env BPE_PUBLIC_URL)",
+    )
+    group.add_argument(
+        "--live", action="store_true", help="start a live session now and print how to join it"
+    )
+    for f in fields(LiveLimits):
+        kind = float if f.type in (float, "float") else int
+        group.add_argument(
+            f"--{f.name.replace('_', '-')}",
+            type=kind,
+            metavar=kind.__name__.upper(),
+            help=f"default {getattr(LiveLimits(), f.name):g}; env {env_name(f.name)}",
+        )
+
+
+def lan_address() -> str | None:
+    """This machine's address on the local network (no packet is sent: a UDP socket's connect
+    only picks the outgoing interface), or None when it has none."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def _live_setup(args) -> None:
+    """Export the live options for the workers; refuse a bad value; print how students join."""
+    from .live.config import LiveLimits
+
+    for f in fields(LiveLimits):
+        value = getattr(args, f.name, None)
+        if value is not None:
+            if value <= 0:
+                raise SystemExit(f"error: --{f.name.replace('_', '-')} must be positive")
+            os.environ[env_name(f.name)] = str(value)
+    os.environ["BPE_WORKERS"] = str(args.workers)
+    if args.redis_url:
+        os.environ["BPE_REDIS_URL"] = args.redis_url
+    public = args.public_url
+    if not public and args.host in ("0.0.0.0", "::"):
+        address = lan_address()
+        public = f"http://{address}:{args.port}/" if address else None
+    if public:
+        os.environ["BPE_PUBLIC_URL"] = public
+    if args.workers > 1 and not args.redis_url:
+        print(
+            f"note: live sessions are off with --workers {args.workers} and no --redis-url "
+            "(each worker would hold its own sessions and split a class)",
+            file=sys.stderr,
+        )
+    if public:
+        print(f"Students on this network open: {public}")
+        if not args.live:
+            _print_qr(public)
+            print("Start a live session on the page; its join link and QR code show there.")
+    if args.live:
+        _start_live_session(public or f"http://{args.host}:{args.port}/")
+
+
+def _print_qr(url: str) -> None:
+    import segno
+
+    segno.make(url, error="m").terminal(compact=True)
+
+
+def _start_live_session(base: str) -> None:
+    """A session made before the server starts (the same process serves it with one worker;
+    with --redis-url any worker does)."""
+    import asyncio
+
+    from .app import app
+    from .live.base import Record, new_code, new_token, token_hash
+    from .routers.sessions import DEFAULT_STATE
+
+    live = app.state.live
+    if why := live.settings.refusal():
+        raise SystemExit(f"error: {why}")
+    token = new_token()
+
+    async def create() -> str:
+        while True:
+            code = new_code()
+            state = {"id": code, "version": 1, **DEFAULT_STATE}
+            state.update(lesson=None, slide=None, poll=None)
+            if await live.backend.create(code, Record(state, token_hash(token))):
+                return code
+
+    code = asyncio.run(create())
+    join = f"{base.rstrip('/')}/?join={code}"
+    print(f"Live session {code}: students open {join} (or scan this):")
+    _print_qr(join)
+    print(f"Presenter (keep it to yourself): {base.rstrip('/')}/?join={code}#presenter={token}")
 
 
 if __name__ == "__main__":

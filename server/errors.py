@@ -14,6 +14,7 @@ Span = tuple[int, int, int, int]
 class APIError(Exception):
     code = "bad_request"
     status = 400
+    headers: dict[str, str] | None = None  # e.g. Retry-After on a 429 or 503
 
     def __init__(self, message: str, span: Span | None = None, suggestions=(), limit=None):
         super().__init__(message)
@@ -117,3 +118,47 @@ class InternalError(APIError):
     """A bug: never expected; reported as JSON all the same."""
 
     code, status = "internal_error", 500
+
+
+# -- live class sessions (server/live, server/routers/sessions.py) ----------------------------
+class Unauthorized(APIError):
+    """No `Authorization: Bearer <presenter_token>` header."""
+
+    code, status = "unauthorized", 401
+    headers = {"www-authenticate": "Bearer"}
+
+
+class Forbidden(APIError):
+    """A presenter token that is not this session's."""
+
+    code, status = "forbidden", 403
+
+
+class Conflict(APIError):
+    """The poll is closed, revealed, or full."""
+
+    code, status = "conflict", 409
+
+
+class BadPoll(APIError):
+    """A poll about an edge that carries no single number, or an answer that is not a number."""
+
+    code, status = "bad_poll", 422
+
+
+class TooManyRequests(APIError):
+    code, status = "rate_limited", 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.headers = {"retry-after": str(retry_after)}
+
+
+class Unavailable(APIError):
+    """A capacity the server will not exceed (sessions, streams), or live sessions off."""
+
+    code, status = "unavailable", 503
+
+    def __init__(self, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.headers = {"retry-after": str(retry_after)} if retry_after else None

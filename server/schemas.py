@@ -14,7 +14,14 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Request
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SkipValidation, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SkipValidation,
+    ValidationError,
+)
 from pydantic.json_schema import models_json_schema
 from typing_extensions import TypeAliasType
 
@@ -555,3 +562,135 @@ class ExportRequest(GraphRequest):
 
 LENGTH_LIMITED = (*LENGTH_LIMITED, ExportRequest)
 REQUEST_MODELS = (*REQUEST_MODELS, ExportRequest)
+
+
+# ---------------------------------------------------------------------------------------------
+# Live class sessions (server/live, server/routers/sessions.py; docs/api.md, "Live sessions")
+# ---------------------------------------------------------------------------------------------
+LessonId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
+MAX_STEP = 1_000_000
+MAX_SLIDE = 10_000
+# JSON has one kind of number: 3.0 is the integer 3 (as JSON Schema's "integer" says), 3.5 is not.
+Whole = Annotated[
+    int, BeforeValidator(lambda v: int(v) if type(v) is float and v.is_integer() else v)
+]
+
+
+def given(description: str, **constraints) -> Any:
+    """A field the body may leave out (then it keeps its value), but never null."""
+    return Field(None, description=description, json_schema_extra=_absent, **constraints)
+
+
+class SessionUpdate(BaseModel):
+    """The fields of the session's state that changed; the others keep their values. A new
+    expression, inputs or sigmoid mode is checked as /api/graph checks it (422 when refused)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    expression: str = given("The expression shown", min_length=1)
+    inputs: dict[str, SkipValidation[Value]] = given(
+        "Input name -> value, as /api/graph takes them (all of them)"
+    )
+    sigmoid: Literal["node", "expanded"] = given("Count sigmoid(x) as one node or four")
+    step: Whole = given("The timeline position", ge=0, le=MAX_STEP)
+    lesson: LessonId = given("A lesson id (GET /api/lessons/{id})")
+    slide: Whole = given("The lesson's slide", ge=0, le=MAX_SLIDE)
+    poll: None = Field(None, description="null closes the open poll")
+
+
+class SessionCreate(SessionUpdate):
+    """Optional: the state to start from (default: the post's sigmoid at step 0)."""
+
+
+class PollCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    edge: str = Field(min_length=1, max_length=64, description="An edge id of the graph shown")
+    quantity: Literal["downstream", "local"] = Field(
+        description="Ask for the edge's downstream gradient dL/d(input) or its local gradient"
+    )
+
+
+#: An answer typed as text: a decimal number (a typographic minus too), spaces around it allowed.
+ANSWER_TEXT = r"^\s*[+\u2212-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    client: str = Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The student's per-browser id: answering again replaces the answer",
+    )
+    value: float | Annotated[str, Field(max_length=32, pattern=ANSWER_TEXT)] = Field(
+        description='A number, or its text as typed ("0.25", "-1e-3")'
+    )
+
+
+LIVE_REQUEST_MODELS = (SessionCreate, SessionUpdate, PollCreate, AnswerRequest)
+REQUEST_MODELS = (*REQUEST_MODELS, *LIVE_REQUEST_MODELS)
+
+
+class SessionCreated(Answer):
+    id: str = Field(description="The join code, e.g. K7M2QX")
+    join_url: str = Field(description="The link students open (also as a QR code: qr.svg)")
+    presenter_token: str = Field(description="The secret for PUT .../state: Bearer <token>")
+
+
+class HistogramBar(Answer):
+    value: float = Field(description="Answers within 3 significant digits of this value")
+    count: int
+    right: bool = Field(description="These answers are right")
+
+
+class PollResults(Answer):
+    count: int = Field(description="Students who answered")
+    right: int = Field(description="Students whose answer is right")
+    answer: float = Field(description="The right answer")
+    histogram: list[HistogramBar] = Field(description="The most frequent answers, by value")
+    other: int = Field(description="Answers not in the histogram's bars")
+
+
+class Poll(Answer):
+    id: str
+    edge: str
+    quantity: Literal["downstream", "local"]
+    step: int = Field(description="The timeline position it was asked at")
+    question: str
+    revealed: bool
+    results: PollResults | None = Field(description="After the reveal; null before")
+
+
+class SessionState(Answer):
+    id: str
+    version: int = Field(description="Grows by one with every change; the events' id")
+    expression: str
+    inputs: dict[str, Value]
+    sigmoid: Literal["node", "expanded"]
+    step: int = Field(description="The timeline position (docs/page.md)")
+    lesson: str | None = Field(description="The lesson being taught, or null")
+    slide: int | None = Field(description="The lesson's slide, or null")
+    poll: Poll | None = Field(description="The poll asked, or null")
+
+
+class MyAnswer(Answer):
+    value: float
+    right: bool | None = Field(description="Whether it is right: after the reveal; else null")
+
+
+class PollStatus(Answer):
+    id: str
+    count: int = Field(description="Answers so far")
+    revealed: bool
+    results: PollResults | None = Field(
+        description="For the presenter (with the token) or after the reveal; else null"
+    )
+    mine: MyAnswer | None = Field(description="The answer of ?client=ID, or null")
+
+
+class AnswerAccepted(Answer):
+    poll: str
+    value: float = Field(description="The answer as stored")
+    replaced: bool = Field(description="It replaced this student's earlier answer")

@@ -16,6 +16,8 @@ import { mountTimeline, renderPlaying, renderTimeline, renderTimelinePosition } 
 import { mountTeaching } from './teach.js';
 import { mountForward, renderForward } from './views/forward.js';
 import { mountTrain, renderTrainRun, renderTrainSettings, renderTrainUpdate } from './views/train.js';
+import { joinFromUrl, Live } from './live.js';
+import { mountLive, renderLive } from './views/live.js';
 
 const URL_DELAY_MS = 120; // browsers throttle rapid history updates; stepping can be faster
 const $ = (sel) => document.querySelector(sel);
@@ -87,6 +89,7 @@ on(EVENTS.chain, (s) => { renderChain(panels.chain, s); renderChainPosition(pane
 
 let urlTimer = 0;
 on(EVENTS.url, () => {
+  if (live.active) return; // the address holds the join link (and the presenter's token)
   clearTimeout(urlTimer);
   urlTimer = setTimeout(() => {
     const q = store.permalink();
@@ -158,6 +161,11 @@ renderExport(exportRoot, store.state);
 // -- start: a permalink, else the first example (the post's sigmoid) -------------------------
 async function start() {
   await store.loadReference();
+  const joining = joinFromUrl();
+  if (joining && await live.join(joining.id, joining.token)) {
+    document.body.dataset.ready = '1';
+    return;
+  }
   const restored = decodeState(window.location.search);
   if (await teaching.start(window.location.search, restored)) {
     // a lesson's slide (?lesson=<id>&slide=<n>)
@@ -172,7 +180,21 @@ async function start() {
   document.body.dataset.ready = '1';
 }
 
+// -- live class sessions (static/js/live.js, views/live.js) ---------------------------------
+const live = new Live(store);
+const livePanel = $('[data-live]');
+const liveStart = $('[data-action="live-start"]');
+mountLive(livePanel, live);
+const renderLiveBar = () => {
+  renderLive(livePanel, live, store);
+  liveStart.hidden = live.active;
+};
+live.addEventListener('live', renderLiveBar);
+store.addEventListener(EVENTS.position, () => { renderLiveBar(); live.presenterChanged(); });
+store.addEventListener(EVENTS.trace, () => live.presenterChanged());
+liveStart.addEventListener('click', () => live.start());
+
 // The one debugging hook (docs/page.md): the store and the drawing timings, for the browser
 // tests, bench/bench_page.py and the devtools console. Nothing in the page reads it.
-window.backprop = { store, timings };
+window.backprop = { store, timings, live };
 start();

@@ -187,3 +187,23 @@ def sized_page(browser, base_url):
     yield make
     for gen in made:
         next(gen, None)  # closes the context and asserts no unexpected console error
+
+
+@pytest.fixture
+def users(browser, base_url):
+    """users(name, phone=False, url=base_url) -> a Page in a browser context of its own (one
+    more person: a presenter, a student); each fails the test on an unexpected console error."""
+    made = []
+
+    def open_user(name: str, phone: bool = False, url: str | None = None) -> Page:
+        context = browser.new_context(viewport=PHONE if phone else DESKTOP)
+        page = Page(context.new_page(), url or base_url, name)
+        made.append((context, page))
+        return page
+
+    yield open_user
+    errors = {p.name: p.unexpected_errors() for _, p in made}
+    for context, _ in made:
+        with contextlib.suppress(Exception):
+            context.close()
+    assert not any(errors.values()), f"console errors: {errors}"
