@@ -146,6 +146,12 @@ class BadPoll(APIError):
     code, status = "bad_poll", 422
 
 
+class BadLesson(APIError):
+    """A live session's lesson that this server does not have, or a slide it does not have."""
+
+    code, status = "bad_lesson", 422
+
+
 class TooManyRequests(APIError):
     code, status = "rate_limited", 429
 

@@ -593,8 +593,13 @@ class SessionUpdate(BaseModel):
     )
     sigmoid: Literal["node", "expanded"] = given("Count sigmoid(x) as one node or four")
     step: Whole = given("The timeline position", ge=0, le=MAX_STEP)
-    lesson: LessonId = given("A lesson id (GET /api/lessons/{id})")
-    slide: Whole = given("The lesson's slide", ge=0, le=MAX_SLIDE)
+    lesson: LessonId | None = Field(
+        None,
+        description="A lesson of GET /api/lessons (its slide's expression, inputs, mode and step "
+        "come with it unless the body gives them), or null: no lesson",
+        json_schema_extra=_absent,
+    )
+    slide: Whole = given("The lesson's slide, from 1 as in ?slide= (default 1)", ge=1, le=MAX_SLIDE)
     poll: None = Field(None, description="null closes the open poll")
 
 
@@ -671,7 +676,7 @@ class SessionState(Answer):
     sigmoid: Literal["node", "expanded"]
     step: int = Field(description="The timeline position (docs/page.md)")
     lesson: str | None = Field(description="The lesson being taught, or null")
-    slide: int | None = Field(description="The lesson's slide, or null")
+    slide: int | None = Field(description="The lesson's slide (from 1), or null")
     poll: Poll | None = Field(description="The poll asked, or null")
 
 

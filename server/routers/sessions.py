@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from .. import service
 from ..errors import (
+    BadLesson,
     BadPoll,
     Conflict,
     Forbidden,
@@ -113,10 +114,38 @@ def join_url(request: Request, code: str) -> str:
     return f"{base.rstrip('/')}/?join={code}"
 
 
+async def with_lesson(request: Request, state: dict, changes: dict) -> dict:
+    """The changes with the lesson's slide checked against this server's lessons (422 for one
+    it does not have), and the slide's expression, inputs, mode and step where the changes do
+    not give their own."""
+    lesson_id = changes.get("lesson", state.get("lesson"))
+    if lesson_id is None:
+        if changes.get("slide") is not None:
+            raise BadLesson("slide: there is no lesson open: send a lesson with it")
+        return {**changes, "slide": None}
+    lessons = request.app.state.lessons
+    lesson = await run_in_threadpool(lessons.get, lesson_id)  # the first call checks them all
+    if lesson is None:
+        known = ", ".join(x["id"] for x in lessons.all()) or "none"
+        raise BadLesson(f"lesson: this server has no lesson {lesson_id!r} (it has: {known})")
+    slide = changes.get("slide") or (state.get("slide") if "lesson" not in changes else None) or 1
+    if slide > len(lesson["slides"]):
+        raise BadLesson(
+            f"slide: lesson {lesson_id!r} has {len(lesson['slides'])} slides; {slide} is past them"
+        )
+    shown = lesson["slides"][slide - 1]
+    source = {k: shown[k] for k in ("expression", "inputs", "sigmoid", "step")}
+    if {"expression", "inputs", "sigmoid", "step"} & changes.keys():
+        source = {}  # the presenter's own graph (an edited slide): theirs, as sent
+    return {**source, **changes, "lesson": lesson_id, "slide": slide}
+
+
 async def checked(request: Request, state: dict, update: SessionUpdate) -> dict:
     """The state with the update's fields; a new expression, inputs or mode is run as
     /api/graph runs it (422 when refused), so nothing a student cannot draw is broadcast."""
     changes = {name: getattr(update, name) for name in update.model_fields_set}
+    if {"lesson", "slide"} & changes.keys():
+        changes = await with_lesson(request, state, changes)
     new = {**state, **changes}
     if {"expression", "inputs", "sigmoid"} & changes.keys():
         limits = request.app.state.limits
@@ -183,12 +212,12 @@ async def put_state(request: Request, sid: str, creds: Token) -> JSONResponse:
     code, record = await session(request, sid)
     presenter(creds, record)
     new = await checked(request, record.state, update)
+    # the body's fields, and those a lesson's slide brought with it
+    changed = update.model_fields_set | {k for k, v in new.items() if v != record.state.get(k)}
 
     def apply(rec: Record) -> None:
-        rec.state.update({k: new[k] for k in update.model_fields_set})
-        if "poll" in update.model_fields_set or {"expression", "inputs", "sigmoid"} & (
-            update.model_fields_set
-        ):
+        rec.state.update({k: new[k] for k in changed})
+        if "poll" in changed or {"expression", "inputs", "sigmoid"} & changed:
             rec.state["poll"] = None  # a poll is about the graph it was asked on
             rec.secret.pop("answer", None)
 

@@ -114,6 +114,17 @@ export class Lessons extends EventTarget {
     return this.goSlide(this.state.slide - 1, { atEnd });
   }
 
+  /** Show lesson `id` at slide `n` (1-based) without loading its graph: a live session's
+   * student, whose graph comes from the presenter (static/js/live.js). null: no lesson. */
+  follow(id, n) {
+    const lesson = id === null ? null : this.state.lessons.find((x) => x.id === id) ?? null;
+    const slide = lesson ? Math.min(Math.max(n - 1, 0), lesson.slides.length - 1) : 0;
+    if (lesson === this.state.lesson && slide === this.state.slide) return;
+    this.state.lesson = lesson;
+    this.state.slide = slide;
+    this.emit(LESSON_EVENTS.slide);
+  }
+
   close() {
     this.state.lesson = null;
     this.state.slide = 0;

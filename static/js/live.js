@@ -49,19 +49,25 @@ async function call(method, path, { body, token } = {}) {
   return { ok: true, status: res.status, data };
 }
 
-/** The session fields the store's shown source maps to. */
-export function sourceOf(store) {
+/** The session fields the store's shown source maps to, and the lesson's slide (1-based, as
+ * in ?slide=) when the lesson player (static/js/lessons.js) has one open. */
+export function sourceOf(store, lessons = null) {
   const shown = store.state.shown;
   if (!shown) return null;
   const inputs = {};
   for (const [name, text] of Object.entries(shown.inputs)) inputs[name] = parseInputText(text).value;
-  return { expression: shown.expression, inputs, sigmoid: shown.options?.sigmoid ?? 'node', step: store.state.position };
+  const source = { expression: shown.expression, inputs, sigmoid: shown.options?.sigmoid ?? 'node', step: store.state.position };
+  if (!lessons) return source;
+  const lesson = lessons.state.lesson;
+  return { ...source, lesson: lesson?.id ?? null, ...(lesson ? { slide: lessons.state.slide + 1 } : {}) };
 }
 
 export class Live extends EventTarget {
-  constructor(store) {
+  /** `lessons`: the lesson player, whose open slide the session carries (optional). */
+  constructor(store, lessons = null) {
     super();
     this.store = store;
+    this.lessons = lessons;
     this.client = clientId();
     this.state = {
       role: null, // null | 'presenter' | 'student'
@@ -102,7 +108,7 @@ export class Live extends EventTarget {
 
   // -- the presenter ----------------------------------------------------------------------
   async start() {
-    const body = sourceOf(this.store) ?? {};
+    const body = sourceOf(this.store, this.lessons) ?? {};
     this.set({ error: '', message: 'Starting…' });
     const r = await call('POST', 'api/sessions', { body });
     if (!r.ok) {
@@ -130,7 +136,7 @@ export class Live extends EventTarget {
       this._again = true;
       return;
     }
-    const now = sourceOf(this.store);
+    const now = sourceOf(this.store, this.lessons);
     if (!now) return;
     const changes = {};
     for (const [k, v] of Object.entries(now)) {
@@ -321,6 +327,8 @@ export class Live extends EventTarget {
 
   async show(remote) {
     const store = this.store;
+    // the lesson's slide bar (its title and class text) follows the presenter's slide
+    this.lessons?.follow(remote.lesson ?? null, remote.slide ?? 1);
     const shown = store.state.shown;
     const options = remote.sigmoid === 'expanded' ? { sigmoid: 'expanded' } : {};
     const same = shown && shown.expression === remote.expression

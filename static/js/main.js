@@ -16,6 +16,7 @@ import { mountTimeline, renderPlaying, renderTimeline, renderTimelinePosition } 
 import { mountTeaching } from './teach.js';
 import { mountForward, renderForward } from './views/forward.js';
 import { mountTrain, renderTrainRun, renderTrainSettings, renderTrainUpdate } from './views/train.js';
+import { LESSON_EVENTS } from './lessons.js';
 import { joinFromUrl, Live } from './live.js';
 import { mountLive, renderLive } from './views/live.js';
 
@@ -162,6 +163,7 @@ renderExport(exportRoot, store.state);
 async function start() {
   await store.loadReference();
   const joining = joinFromUrl();
+  if (joining) await teaching.lessons.load(); // a session's lesson slide shows in the slide bar
   if (joining && await live.join(joining.id, joining.token)) {
     document.body.dataset.ready = '1';
     return;
@@ -181,7 +183,7 @@ async function start() {
 }
 
 // -- live class sessions (static/js/live.js, views/live.js) ---------------------------------
-const live = new Live(store);
+const live = new Live(store, teaching.lessons);
 const livePanel = $('[data-live]');
 const liveStart = $('[data-action="live-start"]');
 mountLive(livePanel, live);
@@ -192,6 +194,7 @@ const renderLiveBar = () => {
 live.addEventListener('live', renderLiveBar);
 store.addEventListener(EVENTS.position, () => { renderLiveBar(); live.presenterChanged(); });
 store.addEventListener(EVENTS.trace, () => live.presenterChanged());
+teaching.lessons.addEventListener(LESSON_EVENTS.slide, () => live.presenterChanged());
 liveStart.addEventListener('click', () => live.start());
 
 // The one debugging hook (docs/page.md): the store and the drawing timings, for the browser

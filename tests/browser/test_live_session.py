@@ -153,3 +153,35 @@ def test_a_full_session_refuses_a_student_who_retries_and_gets_in(users, tmp_pat
         first.page.context.close()  # a seat frees up: the retry gets in
         second.page.wait_for_selector("[data-live-status][data-connection=open]", timeout=60_000)
         assert second.page.inner_text("[data-live-message]") == "Connected again."
+
+
+def test_a_lesson_taught_live_moves_the_students_slide(users):
+    presenter = users("desktop")
+    presenter.open("?lesson=post&slide=1")
+    lesson = httpx.get(f"{presenter.base_url}/api/lessons/post").json()
+    presenter.page.click("[data-action=live-start]")
+    presenter.page.wait_for_selector("[data-live]:not([hidden]) [data-live-code]:not(:empty)")
+    code = presenter.page.inner_text("[data-live-code]")
+    student = users("phone", phone=True)
+    join(student, code)
+    first, second = lesson["slides"][0], lesson["slides"][1]
+    assert student.page.inner_text("[data-slide-title]") == first["title"]
+    assert student.page.is_visible('[data-panel="lesson"]')
+
+    # the presenter's next slide: the student's slide bar and graph follow
+    presenter.page.click('[data-lesson-action="next-slide"]')
+    student.page.wait_for_function(
+        "(t) => document.querySelector('[data-slide-title]').textContent === t",
+        arg=second["title"],
+        timeout=FOLLOW_MS,
+    )
+    student.page.wait_for_function(
+        "(e) => window.backprop.store.state.shown?.expression === e",
+        arg=second["expression"],
+        timeout=FOLLOW_MS,
+    )
+    state = httpx.get(f"{presenter.base_url}/api/sessions/{code}").json()
+    assert (state["lesson"], state["slide"]) == ("post", 2)
+    assert state["expression"] == second["expression"]
+    wait_position(student, presenter.position())
+    student.shot("live-student-lesson")

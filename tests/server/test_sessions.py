@@ -83,11 +83,34 @@ def test_a_session_starts_with_a_join_link_and_a_presenter_token(server):
 
 
 def test_a_session_can_start_from_a_lesson_and_a_state(server):
-    body = {"lesson": "sigmoid-neuron", "slide": 2, "expression": "x*y", "inputs": {"x": 2, "y": 3}}
+    body = {"lesson": "cs231n", "slide": 2, "expression": "x*y", "inputs": {"x": 2, "y": 3}}
     sid, _ = new_session(server, body)
     state = httpx.get(f"{server}/api/sessions/{sid}").json()
-    assert (state["lesson"], state["slide"], state["expression"]) == ("sigmoid-neuron", 2, "x*y")
+    assert (state["lesson"], state["slide"], state["expression"]) == ("cs231n", 2, "x*y")
     assert state["inputs"] == {"x": 2, "y": 3}
+
+
+def test_a_lesson_brings_its_slide_and_each_slide_change_its_graph(server):
+    lesson = httpx.get(f"{server}/api/lessons/post").json()
+    first, third = lesson["slides"][0], lesson["slides"][2]
+    sid, token = new_session(server, {"lesson": "post"})
+    state = httpx.get(f"{server}/api/sessions/{sid}").json()
+    assert (state["lesson"], state["slide"]) == ("post", 1)
+    assert (state["expression"], state["inputs"]) == (first["expression"], first["inputs"])
+    assert (state["sigmoid"], state["step"]) == (first["sigmoid"], first["step"])
+    put = f"{server}/api/sessions/{sid}/state"
+    r = httpx.put(put, json={"slide": 3}, headers=headers(token))
+    assert r.status_code == 200, r.text
+    state = r.json()
+    assert (state["lesson"], state["slide"], state["version"]) == ("post", 3, 2)
+    assert (state["expression"], state["inputs"]) == (third["expression"], third["inputs"])
+    # the presenter's own edit of a slide is theirs, still on that slide
+    r = httpx.put(put, json={"slide": 3, "expression": "w1*x", "inputs": {"w1": 2, "x": 0}},
+                  headers=headers(token))  # fmt: skip
+    assert (r.json()["slide"], r.json()["expression"]) == (3, "w1*x")
+    # closing the lesson keeps the graph shown
+    r = httpx.put(put, json={"lesson": None}, headers=headers(token))
+    assert (r.json()["lesson"], r.json()["slide"], r.json()["expression"]) == (None, None, "w1*x")
 
 
 def test_the_qr_code_is_an_svg_of_the_join_link(server):
@@ -108,6 +131,10 @@ REFUSALS = [
     ("a negative step", "TOKEN", {"step": -1}, 400, "bad_request"),
     ("an unknown field", "TOKEN", {"colour": "red"}, 400, "bad_request"),
     ("a step as text", "TOKEN", {"step": "3"}, 400, "bad_request"),
+    ("an unknown lesson", "TOKEN", {"lesson": "no-such-lesson"}, 422, "bad_lesson"),
+    ("a slide past the lesson", "TOKEN", {"lesson": "post", "slide": 99}, 422, "bad_lesson"),
+    ("a slide without a lesson", "TOKEN", {"slide": 2}, 422, "bad_lesson"),
+    ("slide 0 (they count from 1)", "TOKEN", {"lesson": "post", "slide": 0}, 400, "bad_request"),
 ]
 
 
