@@ -35,8 +35,9 @@ from ..schemas import (
     parse_body,
     read_body,
 )
+from . import DirectRoute
 
-router = APIRouter(prefix="/api", tags=["expressions"])
+router = APIRouter(prefix="/api", tags=["expressions"], route_class=DirectRoute)
 REQUEST_ERRORS = {
     400: {"model": ErrorResponse, "description": "Malformed request: not JSON, a wrong field"},
     408: {"model": ErrorResponse, "description": "Body not sent within the body timeout"},

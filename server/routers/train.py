@@ -10,9 +10,10 @@ from starlette.responses import Response
 from .. import training
 from ..responses import JSONResponse
 from ..schemas import TrainRequest, TrainResponse, body_schema, parse_body, read_body
+from . import DirectRoute
 from .expressions import EXPRESSION_ERRORS, respond
 
-router = APIRouter(prefix="/api", tags=["training"])
+router = APIRouter(prefix="/api", tags=["training"], route_class=DirectRoute)
 
 
 @router.post(
