@@ -36,8 +36,8 @@ GREEK = "".join(
 )
 _MATH_WORD = re.compile(rf"[A-Za-z0-9_{GREEK}]+")  # what \mathrm{} takes (with "_" escaped)
 _GREEK_RUNS = re.compile(rf"[{GREEK}]+|[^{GREEK}]+")
-#: Inside \text{}: LaTeX's special characters, as text.
-_TEXT_ESCAPES = str.maketrans(
+#: Inside \text{} (and in any plain text of a LaTeX document): its special characters, as text.
+TEXT_ESCAPES = str.maketrans(
     {
         "\\": r"\textbackslash{}",
         "{": r"\{",
@@ -61,7 +61,7 @@ def _word(s: str) -> str:
     if _MATH_WORD.fullmatch(s):
         return r"\mathrm{" + s.replace("_", r"\_") + "}"
     if not any(c in GREEK for c in s):
-        return r"\text{" + s.translate(_TEXT_ESCAPES) + "}"
+        return r"\text{" + s.translate(TEXT_ESCAPES) + "}"
     return "".join(map(_word, _GREEK_RUNS.findall(s)))
 
 

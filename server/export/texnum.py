@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from engine.latex import GREEK
+from engine.latex import GREEK, TEXT_ESCAPES
 
 from .annotate import number, shape_of
 
@@ -55,25 +55,9 @@ def pdf_tex(tex: str) -> str:
     return tex
 
 
-_TEXT = str.maketrans(
-    {
-        "\\": r"\textbackslash{}",
-        "{": r"\{",
-        "}": r"\}",
-        "#": r"\#",
-        "%": r"\%",
-        "&": r"\&",
-        "$": r"\$",
-        "_": r"\_",
-        "^": r"\textasciicircum{}",
-        "~": r"\textasciitilde{}",
-    }
-)
-
-
 def text(s: str) -> str:
     """Plain text with LaTeX's special characters escaped (and pdf_tex's characters)."""
-    s = s.translate(_TEXT)
+    s = s.translate(TEXT_ESCAPES)
     return s if s.isascii() else "".join(_pdf_char(c, math=False) for c in s)
 
 
