@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+#: The small MLP of the "mlp" preset, trained by the "mlp-train" preset.
+_MLP = {
+    "expression": (
+        "h = tanh(X @ W1 + b1)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, [0, 2, 1])"
+    ),
+    "inputs": {
+        "X": [[0.5, -1.0], [1.5, 0.3], [-0.7, 0.8]],
+        "W1": [[0.2, -0.5, 0.4, 0.1], [0.7, 0.3, -0.2, -0.6]],
+        "b1": [0.0, 0.1, -0.1, 0.05],
+        "W2": [[0.3, -0.4, 0.2], [-0.1, 0.5, 0.3], [0.6, 0.1, -0.5], [0.2, -0.3, 0.4]],
+        "b2": [0.0, 0.0, 0.0],
+    },
+}
+
 EXAMPLES: list[dict] = [
     {
         "id": "sigmoid",
@@ -79,16 +93,7 @@ EXAMPLES: list[dict] = [
         "title": "A small MLP with a cross-entropy loss",
         "description": "Two layers on a batch of 3 points in 2-d, 3 classes; the loss is the "
         "mean cross-entropy against the class indices [0, 2, 1].",
-        "expression": (
-            "h = tanh(X @ W1 + b1)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, [0, 2, 1])"
-        ),
-        "inputs": {
-            "X": [[0.5, -1.0], [1.5, 0.3], [-0.7, 0.8]],
-            "W1": [[0.2, -0.5, 0.4, 0.1], [0.7, 0.3, -0.2, -0.6]],
-            "b1": [0.0, 0.1, -0.1, 0.05],
-            "W2": [[0.3, -0.4, 0.2], [-0.1, 0.5, 0.3], [0.6, 0.1, -0.5], [0.2, -0.3, 0.4]],
-            "b2": [0.0, 0.0, 0.0],
-        },
+        **_MLP,
     },
     # -- training (POST /api/train): the page fills its training panel from "train" -------------
     {
@@ -97,16 +102,7 @@ EXAMPLES: list[dict] = [
         "description": "The MLP above with its weights and biases marked as parameters: each "
         "step moves them against their gradients (w <- w - lr * dL/dw) and the cross-entropy "
         "falls from 1.08 to 0.02 in 50 steps.",
-        "expression": (
-            "h = tanh(X @ W1 + b1)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, [0, 2, 1])"
-        ),
-        "inputs": {
-            "X": [[0.5, -1.0], [1.5, 0.3], [-0.7, 0.8]],
-            "W1": [[0.2, -0.5, 0.4, 0.1], [0.7, 0.3, -0.2, -0.6]],
-            "b1": [0.0, 0.1, -0.1, 0.05],
-            "W2": [[0.3, -0.4, 0.2], [-0.1, 0.5, 0.3], [0.6, 0.1, -0.5], [0.2, -0.3, 0.4]],
-            "b2": [0.0, 0.0, 0.0],
-        },
+        **_MLP,
         "train": {"params": ["W1", "b1", "W2", "b2"], "lr": 0.5, "steps": 50, "optimizer": "sgd"},
     },
     {
