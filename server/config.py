@@ -74,23 +74,7 @@ class Limits:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
         """Defaults overridden by `BPE_<FIELD>` variables: `BPE_MAX_NODES=500`."""
-        environ = os.environ if environ is None else environ
-        values = {}
-        for f in fields(cls):
-            raw = environ.get(env_name(f.name))
-            if raw is None or raw.strip() == "":
-                continue
-            kind = int if f.type in (int, "int") else float
-            try:
-                value = kind(raw)
-            except ValueError:
-                raise ValueError(
-                    f"{env_name(f.name)}={raw!r} is not a valid {kind.__name__}"
-                ) from None
-            if value <= 0:
-                raise ValueError(f"{env_name(f.name)} must be positive, not {raw!r}")
-            values[f.name] = value
-        return cls(**values)
+        return cls(**positive_fields_from_env(cls, environ))
 
     def as_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -98,6 +82,26 @@ class Limits:
 
 def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
+
+
+def positive_fields_from_env(cls, environ: Mapping[str, str] | None = None) -> dict:
+    """The fields of dataclass `cls` (ints and floats, all positive) that `BPE_<FIELD>`
+    variables set; a value that is not a positive number of the field's type is a ValueError."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for f in fields(cls):
+        raw = (environ.get(env_name(f.name)) or "").strip()
+        if not raw:
+            continue
+        kind = int if f.type in (int, "int") else float
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ValueError(f"{env_name(f.name)}={raw!r} is not a valid {kind.__name__}") from None
+        if value <= 0:
+            raise ValueError(f"{env_name(f.name)} must be positive, not {raw!r}")
+        values[f.name] = value
+    return values
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-from ..config import env_name
+from ..config import positive_fields_from_env
 
 # Sessions open at once (each holds a state of a few kB and its polls' answers).
 MAX_SESSIONS = 100
@@ -35,22 +35,7 @@ class LiveLimits:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LiveLimits:
-        environ = os.environ if environ is None else environ
-        values = {}
-        for f in fields(cls):
-            raw = (environ.get(env_name(f.name)) or "").strip()
-            if raw:
-                kind = float if f.type in (float, "float") else int
-                try:
-                    value = kind(raw)
-                except ValueError:
-                    raise ValueError(
-                        f"{env_name(f.name)}={raw!r} is not a {kind.__name__}"
-                    ) from None
-                if value <= 0:
-                    raise ValueError(f"{env_name(f.name)} must be positive, not {raw!r}")
-                values[f.name] = value
-        return cls(**values)
+        return cls(**positive_fields_from_env(cls, environ))
 
 
 @dataclass(frozen=True)

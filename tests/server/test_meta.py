@@ -127,3 +127,16 @@ def test_bad_environment_values_fail_loudly(monkeypatch):
         monkeypatch.setenv("BPE_MAX_NODES", value)
         with pytest.raises(ValueError, match="BPE_MAX_NODES"):
             Limits.from_env()
+
+
+def test_live_limits_read_the_environment_the_same_way():
+    import pytest
+
+    from server.live.config import LiveLimits
+
+    limits = LiveLimits.from_env({"BPE_MAX_SESSIONS": "3", "BPE_ANSWER_REFILL": " 0.5 "})
+    assert (limits.max_sessions, limits.answer_refill) == (3, 0.5)
+    assert LiveLimits.from_env({"BPE_MAX_SESSIONS": ""}).max_sessions == LiveLimits().max_sessions
+    for value in ["abc", "-1", "0", "2.5"]:
+        with pytest.raises(ValueError, match="BPE_MAX_SESSIONS"):
+            LiveLimits.from_env({"BPE_MAX_SESSIONS": value})
