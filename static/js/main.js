@@ -93,6 +93,7 @@ on(EVENTS.url, () => {
   if (live.active) return; // the address holds the join link (and the presenter's token)
   clearTimeout(urlTimer);
   urlTimer = setTimeout(() => {
+    if (live.active) return; // a session started meanwhile: its address stays
     const q = store.permalink();
     if (q && `?${q}` !== window.location.search) window.history.replaceState(null, '', `?${q}`);
   }, URL_DELAY_MS);

@@ -185,3 +185,15 @@ def test_a_lesson_taught_live_moves_the_students_slide(users):
     assert state["expression"] == second["expression"]
     wait_position(student, presenter.position())
     student.shot("live-student-lesson")
+
+
+def test_the_join_link_stays_in_the_address_after_a_step_just_before_starting(users):
+    presenter = users("desktop")
+    presenter.open()
+    # a step schedules the permalink's update; the session starts before it is written
+    presenter.page.keyboard.press("ArrowRight")
+    presenter.page.click("[data-action=live-start]")
+    presenter.page.wait_for_selector("[data-live]:not([hidden]) [data-live-code]:not(:empty)")
+    code = presenter.page.inner_text("[data-live-code]")
+    presenter.page.wait_for_timeout(400)  # past the permalink's delay (main.js URL_DELAY_MS)
+    assert f"?join={code}#presenter=" in presenter.page.url
