@@ -9,6 +9,7 @@ import shutil
 import struct
 import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import orjson
 import pytest
@@ -21,6 +22,7 @@ from server.export import FORMATS, export
 from server.export.annotate import ExportError, view
 from server.export.latex import chain_paths
 
+ROOT = Path(__file__).resolve().parents[2]
 PRESETS = {e["id"]: e for e in EXAMPLES}
 CASES = ["sigmoid", "mlp"]
 needs_dot = pytest.mark.skipif(not shutil.which("dot"), reason="Graphviz's dot is not installed")
@@ -90,6 +92,41 @@ def test_chain_paths_count_and_order():
     count, paths = chain_paths(trace, x)
     assert count == 2 and [len(p) for p in paths] == [2, 2]
     assert [p[0]["target"] for p in paths] == [trace["output"]] * 2
+
+
+CHAIN_JS = """
+import { readFileSync } from 'node:fs';
+import { chainRule } from './static/js/logic/chain.js';
+const traces = JSON.parse(readFileSync(0, 'utf8'));
+const leaves = (t) => t.nodes.filter((n) => !n.inputs.length);
+const out = traces.map((t) => Object.fromEntries(leaves(t).map((n) => {
+  const c = chainRule(t, n.id);
+  return [n.id, [c.count, c.paths.map((p) => p.map((f) => f.edge))]];
+})));
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="Node.js is not installed")
+def test_chain_paths_are_the_pages_for_every_preset_and_input():
+    """The LaTeX export's chain rule and the page's (static/js/logic/chain.js) are two
+    implementations of one algorithm: the same paths, in the same order, for every leaf of
+    every preset (the page's module run by Node on the same traces)."""
+    traces = [run(preset) for preset in PRESETS]
+    node = subprocess.run(
+        ["node", "--input-type=module", "-e", CHAIN_JS],
+        input=orjson.dumps(traces),
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    for preset, trace, js in zip(PRESETS, traces, orjson.loads(node.stdout)):
+        assert js, preset
+        for leaf, (count, paths) in js.items():
+            py_count, py_paths = chain_paths(trace, leaf)
+            assert (preset, leaf, py_count) == (preset, leaf, count)
+            assert [[e["id"] for e in p] for p in py_paths] == paths, (preset, leaf)
 
 
 def test_latex_chain_for_an_unknown_input_is_refused():
