@@ -71,13 +71,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _limit_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("limits (default: the environment's BPE_* variables)")
-    for f in fields(Limits):
+    _field_options(group, Limits)
+
+
+def _field_options(group, cls) -> None:
+    """One option per field of the dataclass `cls` (`max_nodes` -> `--max-nodes N`), saying
+    its default and its environment variable."""
+    for f in fields(cls):
         kind = float if f.type in (float, "float") else int
+        default = getattr(cls(), f.name)
         group.add_argument(
             f"--{f.name.replace('_', '-')}",
             type=kind,
             metavar=kind.__name__.upper(),
-            help=f"default {getattr(Limits(), f.name)}; env {env_name(f.name)}",
+            help=f"default {default:{',' if kind is int else 'g'}}; env {env_name(f.name)}",
         )
 
 
@@ -441,14 +448,7 @@ def _live_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--live", action="store_true", help="start a live session now and print how to join it"
     )
-    for f in fields(LiveLimits):
-        kind = float if f.type in (float, "float") else int
-        group.add_argument(
-            f"--{f.name.replace('_', '-')}",
-            type=kind,
-            metavar=kind.__name__.upper(),
-            help=f"default {getattr(LiveLimits(), f.name):g}; env {env_name(f.name)}",
-        )
+    _field_options(group, LiveLimits)
 
 
 def lan_address() -> str | None:

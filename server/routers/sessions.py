@@ -101,12 +101,28 @@ async def session(request: Request, sid: str) -> tuple[str, Record]:
     return code, record
 
 
-def presenter(creds: HTTPAuthorizationCredentials | None, record: Record | None) -> None:
-    """401 without a token, 403 with one that is not the session's."""
+def require_token(creds: HTTPAuthorizationCredentials | None) -> None:
+    """401 without a token: checked before the session is looked up."""
     if creds is None or not creds.credentials:
         raise Unauthorized("the presenter's token is missing: send Authorization: Bearer <token>")
+
+
+def presenter(creds: HTTPAuthorizationCredentials | None, record: Record) -> None:
+    """401 without a token, 403 with one that is not the session's."""
+    require_token(creds)
     if not token_matches(creds.credentials, record.token_hash):
         raise Forbidden("this is not the session's presenter token")
+
+
+async def presenters_session(
+    request: Request, sid: str, creds: HTTPAuthorizationCredentials | None
+) -> tuple[str, Record]:
+    """The session, for its presenter: 401 without a token, 404 without the session, 403 with
+    another session's token."""
+    require_token(creds)
+    code, record = await session(request, sid)
+    presenter(creds, record)
+    return code, record
 
 
 def join_url(request: Request, code: str) -> str:
@@ -207,10 +223,7 @@ async def get_state(request: Request, sid: str) -> JSONResponse:
 async def put_state(request: Request, sid: str, creds: Token) -> JSONResponse:
     """The presenter's change (only the fields that changed): stored, then sent to every student."""
     update = parse_body(SessionUpdate, await read_body(request))
-    if creds is None:
-        presenter(creds, None)
-    code, record = await session(request, sid)
-    presenter(creds, record)
+    code, record = await presenters_session(request, sid, creds)
     new = await checked(request, record.state, update)
     # the body's fields, and those a lesson's slide brought with it
     changed = update.model_fields_set | {k for k, v in new.items() if v != record.state.get(k)}
@@ -320,10 +333,7 @@ async def qr(request: Request, sid: str) -> Response:
 async def create_poll(request: Request, sid: str, creds: Token) -> JSONResponse:
     """Ask the class for one edge's downstream or local gradient; replaces an open poll."""
     req = parse_body(PollCreate, await read_body(request))
-    if creds is None:
-        presenter(creds, None)
-    code, record = await session(request, sid)
-    presenter(creds, record)
+    code, record = await presenters_session(request, sid, creds)
     s = record.state
     limits = request.app.state.limits
     trace = await run_in_threadpool(
@@ -437,8 +447,7 @@ async def reveal(
     creds: Token,
 ) -> JSONResponse:
     """Close the poll and show everyone the histogram, the right answer and the share right."""
-    if creds is None:
-        presenter(creds, None)
+    require_token(creds)
     code, record, poll = await open_poll(request, sid, poll_id)
     presenter(creds, record)
     if poll["revealed"]:
