@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from functools import lru_cache
-from itertools import accumulate, chain
+from itertools import accumulate, chain, repeat
 
 import numpy as np
 
@@ -155,9 +155,15 @@ def _numbered(made: list[str], prefix: str, n: int) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# A 10,000-node trace is ~50,000 dicts; making them (and later freeing them) is more than half of
-# its time. The rest is kept small: each list is one comprehension over lists made beforehand,
-# the records of the backward pass are read once, scalars are converted in one numpy call.
+# A trace has two parts. Its layout (ids, labels, LaTeX, sources, formulas, the order of the steps
+# and of the fan-out contributions) follows from the graph's structure alone; its numbers (values,
+# gradients, locals, downstreams) from the run. Layouts of small graphs are kept, keyed by that
+# structure, so the same expression run again with new inputs (each request of the page, a
+# training loop) only reads its numbers. Big graphs are laid out each time.
+#
+# A 10,000-node trace is ~50,000 dicts; making them (and later freeing them) is most of its time.
+# The rest is kept small: columns are made by C-level iteration (map, chain) where they can be,
+# the records of the backward pass are read once, scalars are converted in one call.
 # ---------------------------------------------------------------------------------------------
 class _PerOp(dict):
     """What the trace needs of each op, made from its registry entry on first use (so an op
@@ -192,6 +198,7 @@ def _in_names(formula: str) -> int | None:
 
 #: per op, each of its edges as (input position, formula, how the formula reads in names)
 _EDGES = _PerOp(lambda op: tuple((k, f, _in_names(f)) for k, f in enumerate(op.formulas)), ())
+_FORMULAS = _PerOp(lambda op: op.formulas, ())
 
 
 @lru_cache(maxsize=4096)
@@ -211,10 +218,19 @@ _BULK = 32
 
 
 def _encode_each(items: list, scalars: bool) -> list:
-    """[encode(v) for v in items]; many scalars (or None) in one numpy call (None becomes nan
-    there, so it is put back with the non-finite values)."""
-    arr = np.array(items, dtype=np.float64) if scalars and len(items) >= _BULK else None
-    if arr is None or arr.shape != (len(items),):
+    """[encode(v) for v in items]; scalars (or None) without a call per item: many in one numpy
+    call (None becomes nan there, so it is put back with the non-finite values), a few with
+    float()."""
+    if not scalars:
+        return list(map(encode, items))
+    if len(items) < _BULK:
+        out = [v if v is None else float(v) for v in items]
+        for k, v in enumerate(out):
+            if v is not None and v - v != 0.0:
+                out[k] = NONFINITE_TO_JSON[repr(v)]
+        return out
+    arr = np.array(items, dtype=np.float64)
+    if arr.shape != (len(items),):
         return list(map(encode, items))
     out = arr.tolist()
     finite = np.isfinite(arr)
@@ -225,128 +241,216 @@ def _encode_each(items: list, scalars: bool) -> list:
 
 
 def _trace(out: Tensor, record) -> dict:
-    order, steps = record.nodes(out), record.steps
-    n = len(order)
-    nid, first, eid = ids(order)
-    ends = first[1:]
-    # per edge, its source's position in `order`; nodes are numbered as they are created, so
-    # when nothing else was created meanwhile, that position is the number less the first's
+    order = record.nodes(out)
+    key = _structure(order) if len(order) <= KEEP_LAYOUT_NODES else None
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        layout = _Layout(order, record)
+        if key is not None:
+            _keep(key, layout)
+    return layout.assemble(order, record)
+
+
+#: Layouts are kept for graphs of up to this many nodes ...
+KEEP_LAYOUT_NODES = 64
+#: ... this many of them, the oldest dropped first (a few MB at most).
+KEEP_LAYOUTS = 256
+_LAYOUTS: dict[tuple, _Layout] = {}
+_LAYOUTS_LOCK = threading.Lock()
+
+
+def _keep(key: tuple, layout: _Layout) -> None:
+    with _LAYOUTS_LOCK:
+        if len(_LAYOUTS) >= KEEP_LAYOUTS:
+            del _LAYOUTS[next(iter(_LAYOUTS))]
+        _LAYOUTS[key] = layout
+
+
+def _structure(order: list[Tensor]) -> tuple:
+    """What a graph's layout depends on: per node its op, name, whether it needs a gradient, its
+    shape and its inputs' positions, and an unnamed scalar leaf's value (its label). Spans and
+    attrs are read from the nodes on each run."""
     base = order[0]._seq
-    if order[-1]._seq - base == n - 1:
-        src = [inp._seq - base for node in order for inp in node.inputs]
+    if order[-1]._seq - base == len(order) - 1:  # numbered without gaps: position = number
+        position = None
     else:
-        index = {node._seq: i for i, node in enumerate(order)}
-        src = [index[inp._seq] for node in order for inp in node.inputs]
-    sources = list(map(nid.__getitem__, src))
-    labels = [node.name or _TITLES[node.op] or label(node) for node in order]
-    texs = [
-        name_tex(node.name) if node.name else _TITLE_TEXS[node.op] or tex(node, lab)
-        for node, lab in zip(order, labels)
-    ]
+        position = {node._seq: i for i, node in enumerate(order)}
+    key: list = []
+    for node in order:
+        value = node.value
+        key += (node.op, node.name, node.requires_grad, value.shape)
+        if node.inputs:
+            if position is None:
+                key += [inp._seq - base for inp in node.inputs]
+            else:
+                key += [position[inp._seq] for inp in node.inputs]
+        elif node.name is None and value.ndim == 0:
+            key.append(float(value))
+    return tuple(key)
 
-    # -- numbers: gradients from the steps (and the leaves'), what each edge recorded ---------
-    grads = [None] * n
-    recorded = [_UNUSED[b - a] for a, b in zip(first, ends)]
-    stepped = []
-    for i, g, edge_records in steps:
-        stepped.append(i)
-        grads[i] = g
-        recorded[i] = edge_records
-    leaves = [i for i, node in enumerate(order) if not node.inputs]
-    for i in leaves:
-        grads[i] = record.grads.get(order[i]._seq)
-    local, downstream, reductions = _columns(recorded)
-    values = [node.value for node in order]
-    scalar = len(set(map(type, values))) == 1 and type(values[0]) is np.float64
-    grads = _encode_each(grads, scalar)
-    if scalar:
-        local = _encode_each(local, True)
-    else:  # a local gradient is shown in its consumer's shape
-        local = [
-            None if v is None else encode(v, node.value.shape)
-            for node, a, b in zip(order, first, ends)
-            for v in local[a:b]
+
+class _Layout:
+    """The structural part of a graph's trace, and `assemble`, which makes a trace of it with
+    the numbers of one run. Read only once made: kept layouts are shared between threads."""
+
+    def __init__(self, order: list[Tensor], record) -> None:
+        n = len(order)
+        self.nid, self.first, self.eid = nid, first, eid = ids(order)
+        self.ends = ends = first[1:]
+        arities = [b - a for a, b in zip(first, ends)]
+        # per edge, its source's position in `order`; nodes are numbered as they are created,
+        # so when nothing else was created meanwhile, that position is the number less the first's
+        base = order[0]._seq
+        if order[-1]._seq - base == n - 1:
+            src = [inp._seq - base for node in order for inp in node.inputs]
+        else:
+            index = {node._seq: i for i, node in enumerate(order)}
+            src = [index[inp._seq] for node in order for inp in node.inputs]
+        self.sources = list(map(nid.__getitem__, src))
+        self.labels = labels = [node.name or _TITLES[node.op] or label(node) for node in order]
+        self.texs = texs = [
+            name_tex(node.name) if node.name else _TITLE_TEXS[node.op] or tex(node, lab)
+            for node, lab in zip(order, labels)
         ]
-    downstream = _encode_each(downstream, scalar)
-
-    nodes = [
-        {
-            "id": i,
-            "op": node.op,
-            "label": lab,
-            "tex": tx,
-            "name": node.name,
-            "inputs": sources[a:b],
-            "attrs": _attrs(node.attrs) if node.attrs else {},
-            "shape": [] if scalar else [*node.value.shape],
-            "value": value,
-            "grad": grad,
-            "requires_grad": node.requires_grad,
-            "span": [*node.span] if node.span else None,
-        }
-        for i, node, lab, tx, a, b, value, grad in zip(
-            nid, order, labels, texs, first, ends, _encode_each(values, scalar), grads
-        )
-    ]
-    edges = [
-        {
-            "id": eid[e],
-            "source": sources[e],
-            "target": i,
-            "index": k,
-            "upstream": grad,
-            "local": local[e],
-            "local_formula": f,
-            "local_formula_named": (
+        ops = [node.op for node in order]
+        # per edge: its consumer's position and id, its input position, its formula as written
+        # in the registry and in the names of the consumer's inputs
+        self.consumers = consumers = list(chain.from_iterable(map(repeat, range(n), arities)))
+        self.targets = list(map(nid.__getitem__, consumers))
+        self.index = list(chain.from_iterable(map(range, arities)))
+        self.formulas = list(chain.from_iterable(map(_FORMULAS.__getitem__, ops)))
+        self.named = [
+            (
                 f
                 if how is None
-                else _named(node.op, *[texs[j] for j in src[a:b]])[k]
+                else _named(op, *[texs[j] for j in src[a:b]])[k]
                 if how == _SUBSTITUTED
                 else texs[src[a + how]]
-            ),
-            "downstream": downstream[e],
-            "reduction": reductions[e],
+            )
+            for op, a, b in zip(ops, first, ends)
+            for k, f, how in _EDGES[op]
+        ]
+        self.unused = [_UNUSED[arity] for arity in arities]
+        self.stepped = [i for i, _, _ in record.steps]
+        self.leaves = leaves = [i for i, arity in enumerate(arities) if not arity]
+        self.gradients = [
+            (order[i].name, i) for i in leaves if order[i].name and order[i].requires_grad
+        ]
+        # fan-out: per node, the edges of its contributions in the order they arrived (as each
+        # consumer is stepped)
+        self.fanned = sorted(
+            (src[e[0]], e)
+            for e in (
+                [first[c] + k for c, k, _ in parts] for parts in record.contributions.values()
+            )
+        )
+
+    def numbers(self, order: list[Tensor], record) -> tuple:
+        """The run's numbers, encoded: per node its value and gradient, per edge its local
+        gradient and downstream (and its broadcast reduction); whether all are scalars."""
+        grads = [None] * len(order)
+        recorded = self.unused[:]
+        for i, g, edge_records in record.steps:
+            grads[i] = g
+            recorded[i] = edge_records
+        for i in self.leaves:
+            grads[i] = record.grads.get(order[i]._seq)
+        local, downstream, reductions = _columns(recorded)
+        values = [node.value for node in order]
+        scalar = len(set(map(type, values))) == 1 and type(values[0]) is np.float64
+        grads = _encode_each(grads, scalar)
+        if scalar:
+            local = _encode_each(local, True)
+        else:  # a local gradient is shown in its consumer's shape
+            local = [
+                None if v is None else encode(v, order[c].value.shape)
+                for c, v in zip(self.consumers, local)
+            ]
+        downstream = _encode_each(downstream, scalar)
+        return _encode_each(values, scalar), grads, local, downstream, reductions, scalar
+
+    def assemble(self, order: list[Tensor], record) -> dict:
+        values, grads, local, downstream, reductions, scalar = self.numbers(order, record)
+        nid, eid, first, ends, sources, labels = (
+            self.nid,
+            self.eid,
+            self.first,
+            self.ends,
+            self.sources,
+            self.labels,
+        )
+        nodes = [
+            {
+                "id": i,
+                "op": node.op,
+                "label": lab,
+                "tex": tx,
+                "name": node.name,
+                "inputs": sources[a:b],
+                "attrs": _attrs(node.attrs) if node.attrs else {},
+                "shape": [] if scalar else [*node.value.shape],
+                "value": value,
+                "grad": grad,
+                "requires_grad": node.requires_grad,
+                "span": [*node.span] if node.span else None,
+            }
+            for i, node, lab, tx, a, b, value, grad in zip(
+                nid, order, labels, self.texs, first, ends, values, grads
+            )
+        ]
+        edges = [
+            {
+                "id": e,
+                "source": source,
+                "target": target,
+                "index": k,
+                "upstream": upstream,
+                "local": loc,
+                "local_formula": f,
+                "local_formula_named": named,
+                "downstream": down,
+                "reduction": reduction,
+            }
+            for e, source, target, k, upstream, loc, f, named, down, reduction in zip(
+                eid,
+                sources,
+                self.targets,
+                self.index,
+                map(grads.__getitem__, self.consumers),
+                local,
+                self.formulas,
+                self.named,
+                downstream,
+                reductions,
+            )
+        ]
+        steps = [
+            {
+                "node": nid[i],
+                "op": order[i].op,
+                "label": labels[i],
+                "upstream": grads[i],
+                "edges": eid[first[i] : ends[i]],
+            }
+            for i in self.stepped
+        ]
+        fanout = [
+            {
+                "node": nid[i],
+                "contributions": [{"edge": eid[e], "value": downstream[e]} for e in es],
+                "sum": grads[i],
+            }
+            for i, es in self.fanned
+        ]
+        return {
+            "output": nid[-1],
+            "nodes": nodes,
+            "edges": edges,
+            "forward": nid[:],
+            "steps": steps,
+            "fanout": fanout,
+            "gradients": {name: grads[i] for name, i in self.gradients},
         }
-        for i, node, grad, a, b in zip(nid, order, grads, first, ends)
-        for k, f, how in _EDGES[node.op]
-        for e in (a + k,)
-    ]
-    steps = [
-        {
-            "node": nid[i],
-            "op": order[i].op,
-            "label": labels[i],
-            "upstream": grads[i],
-            "edges": eid[first[i] : ends[i]],
-        }
-        for i in stepped
-    ]
-    # fan-out: per node, the edges of its contributions in the order they arrived (as each
-    # consumer is stepped); computed first, then made into dicts, for fewer cache misses
-    fanned = sorted(
-        (src[e[0]], e)
-        for e in ([first[c] + k for c, k, _ in parts] for parts in record.contributions.values())
-    )
-    fanout = [
-        {
-            "node": nid[i],
-            "contributions": [{"edge": eid[e], "value": downstream[e]} for e in es],
-            "sum": grads[i],
-        }
-        for i, es in fanned
-    ]
-    gradients = {
-        order[i].name: grads[i] for i in leaves if order[i].name and order[i].requires_grad
-    }
-    return {
-        "output": nid[-1],
-        "nodes": nodes,
-        "edges": edges,
-        "forward": nid,
-        "steps": steps,
-        "fanout": fanout,
-        "gradients": gradients,
-    }
 
 
 def _attrs(attrs: dict) -> dict:

@@ -6,6 +6,7 @@ broadcasting, a custom seed, nodes created out of order, a lone leaf, big graphs
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -206,3 +207,73 @@ def test_trace_numbers_are_plain_python():
 
     walk(engine.trace(out))
     assert kinds <= {dict, list, str, int, float, bool, type(None)}
+
+
+# -- layouts kept for small graphs: the same structure again takes only its new numbers ----------
+def sigmoid_at(z: float) -> Tensor:
+    zt = Tensor(z, name="z")
+    out = 1 / (1 + engine.exp(-zt))
+    with np.errstate(all="ignore"):
+        out.backward()
+    return out
+
+
+def test_a_kept_layout_takes_each_runs_numbers():
+    for z in (0.0, 1.5, -800.0, np.inf, np.nan):  # the last three give non-finite numbers
+        out = sigmoid_at(z)
+        assert json.dumps(engine.trace(out)) == json.dumps(reference_trace(out)), z
+
+
+def _variants():
+    """Graphs of the same ops that differ in one thing a trace shows."""
+    x, y = Tensor(2.0, name="x"), Tensor(3.0, name="y")
+    yield x * y
+    yield y * x  # the inputs in the other order
+    yield Tensor(2.0, name="a") * y  # another name
+    yield Tensor(2.0) * y  # an unnamed leaf: its label is its value ...
+    yield Tensor(5.0) * y  # ... so another value is another label
+    yield engine.constant(2.0) * y  # a constant: no gradient, no step
+    yield Tensor([2.0, 1.0], name="x") * y  # another shape
+    spanned = x * y
+    spanned.span = (1, 0, 1, 5)  # a span (the service sets them)
+    yield spanned
+    named = x * y
+    named.name = "h"  # named after it was made (`h = x*y`)
+    yield named
+    yield engine.sum(Tensor([[1.0, 2.0]], name="m"), axis=0)  # attrs ...
+    yield engine.sum(Tensor([[1.0, 2.0]], name="m"), axis=1)  # ... another value
+    yield scalar_chain(3)
+    yield scalar_chain(3, stray=True)  # not numbered one after another
+
+
+def test_layouts_differ_wherever_the_trace_would():
+    for _ in range(2):  # the second round reads the layouts the first one kept
+        for out in _variants():
+            out.backward()
+            assert json.dumps(engine.trace(out)) == json.dumps(reference_trace(out))
+
+
+def test_traces_from_one_layout_share_nothing_mutable():
+    first, second = engine.trace(sigmoid_at(0.0)), engine.trace(sigmoid_at(1.0))
+    before = json.dumps(second)
+    first["forward"].append("n99")
+    first["nodes"][-1]["inputs"].append("n99")
+    first["nodes"][1]["span"] = [9, 9, 9, 9]
+    first["steps"][0]["edges"].append("e99")
+    first["gradients"]["z"] = 7.0
+    assert json.dumps(second) == before
+
+
+def test_only_small_graphs_keep_a_layout(monkeypatch):
+    trace_module = sys.modules["engine.trace"]
+    monkeypatch.setattr(trace_module, "_LAYOUTS", {})
+    big = scalar_chain(trace_module.KEEP_LAYOUT_NODES)  # more nodes than that
+    big.backward()
+    engine.trace(big)
+    assert trace_module._LAYOUTS == {}
+    monkeypatch.setattr(trace_module, "KEEP_LAYOUTS", 2)
+    for n in (1, 2, 3):
+        small = scalar_chain(n)
+        small.backward()
+        engine.trace(small)
+    assert len(trace_module._LAYOUTS) == 2  # the oldest was dropped
