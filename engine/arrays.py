@@ -11,6 +11,8 @@ from .errors import ArgumentError
 
 def as_array(value: Any) -> np.ndarray:
     """A float64 numpy array of `value` (a number, nested list, array or Tensor), copied."""
+    if type(value) is float or type(value) is np.float64:  # the common case: a number
+        return np.float64(value)
     value = getattr(value, "value", value)  # a Tensor's value
     try:
         arr = np.array(value, dtype=np.float64)

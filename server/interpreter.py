@@ -171,8 +171,24 @@ class Budget:
         self.work = 0
 
     def add(self, shape: tuple, span: Span | None, work: int | None = None) -> None:
-        limits = self.limits
         size = math.prod(shape)
+        self.nodes += 1
+        self.elements += size
+        self.work += size if work is None else work
+        limits = self.limits
+        if (
+            size > limits.max_tensor_elements
+            or self.nodes > limits.max_nodes
+            or self.elements > limits.max_total_elements
+            or self.work > limits.max_work
+            or (self.inline_cap is not None and max(self.work, self.elements) > self.inline_cap)
+        ):
+            self.refuse(shape, size, span)
+
+    def refuse(self, shape: tuple, size: int, span: Span | None) -> None:
+        """The first limit `add` passed, in this order: the tensor's size, the inline cap
+        (Offload), then nodes, elements and work in all."""
+        limits = self.limits
         if size > limits.max_tensor_elements:
             raise LimitExceeded(
                 "max_tensor_elements",
@@ -183,9 +199,6 @@ class Budget:
                 f"{limits.max_tensor_elements:,}",
                 span,
             )
-        self.nodes += 1
-        self.elements += size
-        self.work += size if work is None else work
         if self.inline_cap is not None and max(self.work, self.elements) > self.inline_cap:
             raise Offload
         if self.nodes > limits.max_nodes:
@@ -206,15 +219,14 @@ class Budget:
                 f"{limits.max_total_elements:,}",
                 span,
             )
-        if self.work > limits.max_work:
-            raise LimitExceeded(
-                "max_work",
-                self.work,
-                limits.max_work,
-                f"the expression needs {self.work:,} multiply-adds (at "
-                f"{where(span)}), over the limit of {limits.max_work:,}",
-                span,
-            )
+        raise LimitExceeded(
+            "max_work",
+            self.work,
+            limits.max_work,
+            f"the expression needs {self.work:,} multiply-adds (at "
+            f"{where(span)}), over the limit of {limits.max_work:,}",
+            span,
+        )
 
     def clock(self, span: Span | None = None) -> None:
         now = time.monotonic()
