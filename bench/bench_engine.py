@@ -266,6 +266,77 @@ def scalar_micrograd():
     return step
 
 
+def scalar_trace_dicts():
+    """Not a framework: the floor of the trace's format. Only the dicts a trace of (c) is made
+    of (one per node, edge, step and fan-out contribution, with the format's keys), made from
+    ready lists of their values and freed, as engine.trace must at least do. Engine + this is
+    the least engine+trace can take while the trace is a dict per node and per edge."""
+    import engine
+
+    p = [engine.Tensor(v) for v in scalar_leaves()]
+    out = build_scalar_graph(p)
+    out.backward()
+    tr = engine.trace(out)
+    nodes = [tuple(row.values()) for row in tr["nodes"]]
+    edges = [tuple(row.values()) for row in tr["edges"]]
+    steps = [tuple(row.values()) for row in tr["steps"]]
+    fanout = [(row["node"], row["sum"], row["contributions"]) for row in tr["fanout"]]
+    result = float(out.data), [float(t.grad) for t in p]
+    del p, out, tr
+
+    def step():
+        made = (
+            [
+                {
+                    "id": a,
+                    "op": b,
+                    "label": c,
+                    "tex": d,
+                    "name": e,
+                    "inputs": [*f],
+                    "attrs": {},
+                    "shape": [],
+                    "value": i,
+                    "grad": j,
+                    "requires_grad": k,
+                    "span": None,
+                }
+                for a, b, c, d, e, f, g, h, i, j, k, m in nodes
+            ],
+            [
+                {
+                    "id": a,
+                    "source": b,
+                    "target": c,
+                    "index": d,
+                    "upstream": e,
+                    "local": f,
+                    "local_formula": g,
+                    "local_formula_named": h,
+                    "downstream": i,
+                    "reduction": j,
+                }
+                for a, b, c, d, e, f, g, h, i, j in edges
+            ],
+            [
+                {"node": a, "op": b, "label": c, "upstream": d, "edges": [*e]}
+                for a, b, c, d, e in steps
+            ],
+            [
+                {
+                    "node": a,
+                    "contributions": [{"edge": c["edge"], "value": c["value"]} for c in cs],
+                    "sum": s,
+                }
+                for a, s, cs in fanout
+            ],
+        )
+        del made
+        return result
+
+    return step
+
+
 def scalar_torch():
     import torch
 
@@ -324,6 +395,7 @@ WORKLOADS = {
             "engine": lambda: scalar_engine(False),
             "torch": scalar_torch,
             "autograd": scalar_autograd,
+            "trace dicts": scalar_trace_dicts,
         },
     ),
 }
@@ -506,6 +578,14 @@ def main() -> None:
             )
             verdict = "met" if ratio <= TRACE_TARGET else "NOT met"
             print(f"  build + backward + trace: {ratio:.2f}x micrograd (target <= 2: {verdict})")
+            if "times" in results["engine"] and "times" in results["trace dicts"]:
+                floor = sum(
+                    statistics.median(results[name]["times"]) for name in ("engine", "trace dicts")
+                ) / statistics.median(base["times"])
+                print(
+                    f"  the format's floor, engine + the trace's dicts alone: {floor:.2f}x "
+                    "micrograd"
+                )
 
     if args.profile:
         profile(args.top)
