@@ -109,12 +109,18 @@ def test_the_page_runs_under_the_policy_with_no_violation(watched, base_url, vie
     page.wait_for_selector("body[data-ready]", timeout=15_000)
     page.fill("[data-expression]", "1/(1+exp(-z))")
     page.locator('[data-input="z"]').fill("0")
-    page.click("[data-run]")
+    # the page shows a graph from its start already: wait for this run's answer, then step
+    with page.expect_response(lambda r: r.url.endswith("/api/graph")):
+        page.click("[data-run]")
     page.wait_for_function(
         "() => window.backprop.store.state.shown?.expression === '1/(1+exp(-z))'"
+        " && !document.querySelector('[data-run][aria-busy]')"
     )
-    for _ in range(5):  # to the first backprop step
+    for k in range(1, 6):  # to the first backprop step
         page.click('[data-action="next"]')
+        page.wait_for_function(
+            f"() => document.querySelector('[data-timeline-slider]').value === '{k}'"
+        )
     assert_the_math_is_rendered(page)
     page.click('[data-action="play"]')  # animation and the chain-rule panel
     page.wait_for_function("() => document.querySelector('[data-timeline-slider]').value === '9'")
