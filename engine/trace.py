@@ -242,13 +242,24 @@ def _encode_each(items: list, scalars: bool) -> list:
 
 def _trace(out: Tensor, record) -> dict:
     order = record.nodes(out)
-    key = _structure(order) if len(order) <= KEEP_LAYOUT_NODES else None
+    src = _sources(order)
+    key = _structure(order, src) if len(order) <= KEEP_LAYOUT_NODES else None
     layout = _LAYOUTS.get(key)
     if layout is None:
-        layout = _Layout(order, record)
+        layout = _Layout(order, record, src)
         if key is not None:
             _keep(key, layout)
     return layout.assemble(order, record)
+
+
+def _sources(order: list[Tensor]) -> list[int]:
+    """Per edge, its source's position in `order`. Nodes are numbered as they are created, so
+    when nothing else was created meanwhile, that position is the number less the first's."""
+    base = order[0]._seq
+    if order[-1]._seq - base == len(order) - 1:
+        return [inp._seq - base for node in order for inp in node.inputs]
+    index = {node._seq: i for i, node in enumerate(order)}
+    return [index[inp._seq] for node in order for inp in node.inputs]
 
 
 #: Layouts are kept for graphs of up to this many nodes ...
@@ -266,26 +277,18 @@ def _keep(key: tuple, layout: _Layout) -> None:
         _LAYOUTS[key] = layout
 
 
-def _structure(order: list[Tensor]) -> tuple:
-    """What a graph's layout depends on: per node its op, name, whether it needs a gradient, its
-    shape and its inputs' positions, and an unnamed scalar leaf's value (its label). Spans and
-    attrs are read from the nodes on each run."""
-    base = order[0]._seq
-    if order[-1]._seq - base == len(order) - 1:  # numbered without gaps: position = number
-        position = None
-    else:
-        position = {node._seq: i for i, node in enumerate(order)}
+def _structure(order: list[Tensor], src: list[int]) -> tuple:
+    """What a graph's layout depends on: per node its op, name, whether it needs a gradient and
+    its shape, an unnamed scalar leaf's value (its label), then every edge's source (`src`; each
+    op's arity is fixed, so the ops say which edges are whose). Spans and attrs are read from the
+    nodes on each run."""
     key: list = []
     for node in order:
         value = node.value
         key += (node.op, node.name, node.requires_grad, value.shape)
-        if node.inputs:
-            if position is None:
-                key += [inp._seq - base for inp in node.inputs]
-            else:
-                key += [position[inp._seq] for inp in node.inputs]
-        elif node.name is None and value.ndim == 0:
+        if not node.inputs and node.name is None and value.ndim == 0:
             key.append(float(value))
+    key.append(tuple(src))
     return tuple(key)
 
 
@@ -293,19 +296,11 @@ class _Layout:
     """The structural part of a graph's trace, and `assemble`, which makes a trace of it with
     the numbers of one run. Read only once made: kept layouts are shared between threads."""
 
-    def __init__(self, order: list[Tensor], record) -> None:
+    def __init__(self, order: list[Tensor], record, src: list[int]) -> None:
         n = len(order)
         self.nid, self.first, self.eid = nid, first, eid = ids(order)
         self.ends = ends = first[1:]
         arities = [b - a for a, b in zip(first, ends)]
-        # per edge, its source's position in `order`; nodes are numbered as they are created,
-        # so when nothing else was created meanwhile, that position is the number less the first's
-        base = order[0]._seq
-        if order[-1]._seq - base == n - 1:
-            src = [inp._seq - base for node in order for inp in node.inputs]
-        else:
-            index = {node._seq: i for i, node in enumerate(order)}
-            src = [index[inp._seq] for node in order for inp in node.inputs]
         self.sources = list(map(nid.__getitem__, src))
         self.labels = labels = [node.name or _TITLES[node.op] or label(node) for node in order]
         self.texs = texs = [
